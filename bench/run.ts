@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: measures GetTarget and SetExecution throughput over Connect
+ * JSON/HTTP 1.1 and over gRPC against the bare echo baseline served by the same
+ * server in the same run, prints the ratios, and writes them into bench/README.md.
+ *
+ * Rounds alternate baseline and subject so drift (thermal, GC, WAL growth)
+ * hits both alike; the median of the rounds is reported.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { createInterface } from "node:readline";
+import { type LoadResult, connectJsonLoad, grpcLoad } from "./load.js";
+import { type Workload, prepareWorkloads } from "./workloads.js";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+const server = spawn(process.execPath, ["--import", "tsx", "bench/server.ts"], { stdio: ["ignore", "pipe", "ignore"] });
+const port = await new Promise<number>((resolve, reject) => {
+  server.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  createInterface({ input: server.stdout! }).once("line", (line) => resolve(JSON.parse(line).port));
+});
+const baseUrl = `http://127.0.0.1:${port}`;
+
+type Protocol = "connect-json-http1" | "grpc";
+async function run(protocol: Protocol, path: string, workload: Workload): Promise<LoadResult> {
+  return protocol === "grpc"
+    ? grpcLoad({ address: `127.0.0.1:${port}`, path, bodies: workload.binaryBodies, connections, seconds })
+    : connectJsonLoad({ baseUrl, path, bodies: workload.jsonBodies, connections, seconds });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+try {
+  const workloads = await prepareWorkloads(baseUrl);
+  const rows: string[] = [];
+  for (const protocol of ["connect-json-http1", "grpc"] as const) {
+    for (const workload of workloads) {
+      await run(protocol, workload.echoPath, workload); // warm-up of both paths
+      await run(protocol, workload.path, workload);
+      const baseline: number[] = [];
+      const subject: number[] = [];
+      let errors = 0;
+      for (let round = 0; round < rounds; round++) {
+        const echo = await run(protocol, workload.echoPath, workload);
+        const real = await run(protocol, workload.path, workload);
+        baseline.push(echo.requestsPerSecond);
+        subject.push(real.requestsPerSecond);
+        errors += echo.errors + real.errors;
+      }
+      const ratio = median(subject) / median(baseline);
+      const verdict = ratio >= workload.goal ? "meets" : "below";
+      rows.push(
+        `| ${workload.name} | ${protocol} | ${Math.round(median(baseline))} | ${Math.round(median(subject))} | ${ratio.toFixed(3)} | ≥ ${workload.goal} (${verdict}) | ${errors} |`,
+      );
+      console.log(rows.at(-1));
+    }
+  }
+  const table = [
+    `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version};`,
+    `${connections} concurrent calls, ${rounds} alternating rounds of ${seconds} s, medians.`,
+    "",
+    "| RPC | protocol | echo req/s | Switchyard req/s | ratio | goal | errors |",
+    "|---|---|---:|---:|---:|---|---:|",
+    ...rows,
+  ].join("\n");
+  const readme = readFileSync("bench/README.md", "utf8");
+  writeFileSync(
+    "bench/README.md",
+    readme.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, `<!-- results:start -->\n${table}\n<!-- results:end -->`),
+  );
+  console.log(`\n${table}`);
+} finally {
+  server.kill("SIGTERM");
+}

@@ -1,0 +1,103 @@
+/**
+ * The one place errors become Connect codes. SwitchyardError kinds map to
+ * codes with a google.rpc.ErrorInfo {reason, domain, metadata}; validation
+ * errors keep protovalidate's Violations and gain a google.rpc.BadRequest with
+ * `{field, description}`; anything unexpected becomes INTERNAL without a
+ * stack or SQL on the wire. Client faults are logged at warn, server faults at error.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { type ErrorKind, SwitchyardError } from "../../domain/errors.js";
+import { requestContextKey } from "../context.js";
+
+/** `domain` of every ErrorInfo Switchyard sends. */
+export const errorDomain = "switchyard";
+
+const codes: Record<ErrorKind, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  aborted: Code.Aborted,
+  unimplemented: Code.Unimplemented,
+  unauthenticated: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  internal: Code.Internal,
+};
+
+const serverFaults = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unavailable]);
+
+/** Creates the error-mapping interceptor; it sits inside the request-context interceptor. */
+export function createErrorInterceptor(): Interceptor {
+  return (next) => async (request) => {
+    const logger = request.contextValues.get(requestContextKey)?.logger;
+    const translate = (error: unknown): ConnectError => {
+      const translated = toConnectError(error, request.contextValues.get(requestContextKey)?.requestId);
+      const entry = { code: Code[translated.code], reason: reasonOf(translated), err: error };
+      if (serverFaults.has(translated.code)) logger?.error(entry, "rpc failed");
+      else logger?.warn({ ...entry, err: undefined, message: translated.rawMessage }, "rpc rejected");
+      return translated;
+    };
+    try {
+      const response = await next(request);
+      if (!response.stream) return response;
+      return { ...response, message: translateStreamErrors(response.message, translate) };
+    } catch (error) {
+      throw translate(error);
+    }
+  };
+}
+
+async function* translateStreamErrors<T>(
+  messages: AsyncIterable<T>,
+  translate: (error: unknown) => ConnectError,
+): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
+/** Maps any error to the ConnectError the client sees. */
+export function toConnectError(error: unknown, requestId?: string): ConnectError {
+  if (error instanceof SwitchyardError) {
+    const info = create(ErrorInfoSchema, { reason: error.reason, domain: errorDomain, metadata: { ...error.metadata } });
+    const message = error.kind === "internal" ? internalMessage(requestId) : error.message;
+    return new ConnectError(message, codes[error.kind], undefined, [{ desc: ErrorInfoSchema, value: info }]);
+  }
+  if (error instanceof ConnectError) return error.code === Code.InvalidArgument ? withFieldViolations(error) : error;
+  return new ConnectError(internalMessage(requestId), Code.Internal, undefined, [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: "internal", domain: errorDomain, metadata: requestId ? { request_id: requestId } : {} }) },
+  ]);
+}
+
+function internalMessage(requestId: string | undefined): string {
+  return requestId ? `internal error (request id ${requestId})` : "internal error";
+}
+
+/** Adds a google.rpc.BadRequest beside protovalidate's Violations, once. */
+function withFieldViolations(error: ConnectError): ConnectError {
+  const [violations] = error.findDetails(ViolationsSchema);
+  if (!violations || error.findDetails(BadRequestSchema).length > 0) return error;
+  const badRequest = create(BadRequestSchema, {
+    fieldViolations: violations.violations.map((violation) => ({
+      field: (violation.field?.elements ?? [])
+        .map((element) =>
+          element.subscript.case === "index" ? `${element.fieldName}[${element.subscript.value}]` : element.fieldName,
+        )
+        .join("."),
+      description: violation.message,
+    })),
+  });
+  error.details.push({ desc: BadRequestSchema, value: badRequest });
+  return error;
+}
+
+function reasonOf(error: ConnectError): string | undefined {
+  return error.findDetails(ErrorInfoSchema)[0]?.reason;
+}

@@ -1,0 +1,57 @@
+/**
+ * Outermost interceptor: gives every RPC a request id (the client's
+ * `x-request-id` when it is sane, else a new one), a child logger and the
+ * actor, answers the id in the `x-request-id` header, and writes one access
+ * log line per RPC with its code and duration.
+ */
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Actor } from "../../domain/events.js";
+import { requestContextKey } from "../context.js";
+
+const saneRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Creates the request-context interceptor. `actorFor` decides who a request acts for. */
+export function createRequestContextInterceptor(options: {
+  logger: Logger;
+  actorFor: (headers: Headers) => Actor;
+}): Interceptor {
+  return (next) => async (request) => {
+    const offered = request.header.get("x-request-id");
+    const requestId = offered && saneRequestId.test(offered) ? offered : randomUUID();
+    const procedure = `${request.method.parent.typeName}/${request.method.name}`;
+    const logger = options.logger.child({ requestId, procedure });
+    request.contextValues.set(requestContextKey, { requestId, logger, actor: options.actorFor(request.header) });
+    const started = performance.now();
+    const done = (error?: unknown) => {
+      const code = error === undefined ? "ok" : Code[ConnectError.from(error).code].toLowerCase();
+      logger.info({ code, ms: Math.round((performance.now() - started) * 1000) / 1000 }, "rpc");
+    };
+    try {
+      const response = await next(request);
+      response.header.set("x-request-id", requestId);
+      if (!response.stream) {
+        done();
+        return response;
+      }
+      return { ...response, message: logWhenDone(response.message, done) };
+    } catch (error) {
+      // A thrown error carries no response headers of its own: add the id to its metadata.
+      const connectError = ConnectError.from(error);
+      connectError.metadata.set("x-request-id", requestId);
+      done(connectError);
+      throw connectError;
+    }
+  };
+}
+
+async function* logWhenDone<T>(messages: AsyncIterable<T>, done: (error?: unknown) => void): AsyncIterable<T> {
+  try {
+    yield* messages;
+    done();
+  } catch (error) {
+    done(error);
+    throw error;
+  }
+}

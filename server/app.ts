@@ -1,0 +1,105 @@
+/**
+ * Wires the parts: commands, services, interceptors, health and reflection.
+ * The only place that knows all of them.
+ */
+import type { DescFile, DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createValidateInterceptor } from "@connectrpc/validate";
+import type { Logger } from "pino";
+import { DeliveryService, file_switchyard_v1_delivery } from "../gen/switchyard/v1/delivery_pb.js";
+import { EventService, file_switchyard_v1_event } from "../gen/switchyard/v1/event_pb.js";
+import { ExecutionService, file_switchyard_v1_execution } from "../gen/switchyard/v1/execution_pb.js";
+import { JobService, file_switchyard_v1_job } from "../gen/switchyard/v1/job_pb.js";
+import { TargetService, file_switchyard_v1_target } from "../gen/switchyard/v1/target_pb.js";
+import { defaultActor } from "./api/context.js";
+import { createEventService } from "./api/event-service.js";
+import { createExecutionService } from "./api/execution-service.js";
+import { createHealthService } from "./api/health-service.js";
+import { createErrorInterceptor } from "./api/interceptors/errors.js";
+import { createRequestContextInterceptor } from "./api/interceptors/request-context.js";
+import { createReflectionServices } from "./api/reflection-service.js";
+import { createTargetService } from "./api/target-service.js";
+import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
+import { createTargetCommands } from "./commands/target-commands.js";
+import type { Config } from "./config.js";
+import type { Store } from "./store/store.js";
+
+/** The services of the switchyard.v1 API, in the order they are documented. */
+export const apiServices: readonly DescService[] = [
+  TargetService,
+  ExecutionService,
+  JobService,
+  EventService,
+  DeliveryService,
+];
+const apiFiles: readonly DescFile[] = [
+  file_switchyard_v1_target,
+  file_switchyard_v1_execution,
+  file_switchyard_v1_job,
+  file_switchyard_v1_event,
+  file_switchyard_v1_delivery,
+];
+
+/** The RPCs request/response conditions may name: the switchyard.v1 API. */
+export function apiRpcRegistry(): RpcRegistry {
+  return {
+    services: new Set(apiServices.map((service) => service.typeName)),
+    methods: new Set(apiServices.flatMap((service) => service.methods.map((m) => `/${service.typeName}/${m.name}`))),
+  };
+}
+
+export interface AppOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly config: Pick<Config, "signingKeyOverlapMs" | "maxRequestBytes">;
+}
+
+/** The application: one request handler for every protocol, and its shutdown. */
+export interface App {
+  /** Node request handler serving gRPC, gRPC-web and Connect over HTTP/1.1 and HTTP/2. */
+  readonly handler: ReturnType<typeof connectNodeAdapter>;
+  /** Starts shutting down: health turns NOT_SERVING and open streams end. */
+  beginShutdown(): void;
+}
+
+/** Creates the application around a store. */
+export function createApp(options: AppOptions): App {
+  const { store, logger, config } = options;
+  const shutdown = new AbortController();
+  const rpcRegistry = apiRpcRegistry();
+  const targetCommands = createTargetCommands({ store, signingKeyOverlapMs: config.signingKeyOverlapMs });
+  const executionCommands = createExecutionCommands({ store, rpcRegistry });
+  const health = createHealthService({ services: apiServices.map((service) => service.typeName) });
+  const reflection = createReflectionServices([...apiFiles], apiServices.map((service) => service.typeName));
+
+  const routes = (router: ConnectRouter) => {
+    router.service(TargetService, createTargetService({ store, commands: targetCommands }));
+    router.service(ExecutionService, createExecutionService({ store, commands: executionCommands, rpcRegistry }));
+    router.service(EventService, createEventService({ store, shutdownSignal: shutdown.signal }));
+    // Jobs and deliveries are part of the contract; their handlers land with
+    // their issues. Until then every method answers UNIMPLEMENTED.
+    router.service(JobService, {});
+    router.service(DeliveryService, {});
+    router.service(health.service, health.impl);
+    for (const { service, impl } of reflection) router.service(service, impl);
+  };
+
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: config.maxRequestBytes,
+    interceptors: [
+      createRequestContextInterceptor({ logger, actorFor: () => defaultActor }),
+      createErrorInterceptor(),
+      createValidateInterceptor(),
+    ],
+  });
+
+  return {
+    handler,
+    beginShutdown() {
+      health.shutdown();
+      shutdown.abort();
+    },
+  };
+}

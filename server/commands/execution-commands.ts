@@ -1,0 +1,159 @@
+/**
+ * Execution commands: validate references (targets, includes, methods),
+ * check the include graph, decide, append. Every referenced aggregate is an
+ * expectation of the append, so a concurrent delete cannot leave a dangling
+ * reference behind.
+ */
+import { type Condition, type ConditionKey, conditionKey } from "../domain/condition.js";
+import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
+import { type Actor, type Details, detailsOf } from "../domain/events.js";
+import {
+  type Execution,
+  type ExecutionElement,
+  decideRemoveExecution,
+  decideSetExecution,
+  directIncludes,
+  directTargetIds,
+} from "../domain/execution.js";
+import { checkIncludeGraph } from "../domain/includes.js";
+import type { SequenceExpectation, Store } from "../store/store.js";
+import { lastEventDetails } from "./last-details.js";
+import { retryOnConflict } from "./retry.js";
+
+/** The RPCs this server serves, which request/response conditions may name. */
+export interface RpcRegistry {
+  readonly methods: ReadonlySet<string>;
+  readonly services: ReadonlySet<string>;
+}
+
+export interface ExecutionCommandsDeps {
+  readonly store: Store;
+  readonly rpcRegistry: RpcRegistry;
+}
+
+/** Creates the execution commands. */
+export function createExecutionCommands(deps: ExecutionCommandsDeps) {
+  const { store, rpcRegistry } = deps;
+
+  function requireKnownRpc(condition: Condition): void {
+    if (condition.type !== "request" && condition.type !== "response") return;
+    if (condition.scope === "method" && !rpcRegistry.methods.has(condition.name)) {
+      throw new SwitchyardError("not_found", "method_not_found", `method ${condition.name} is not served here`, {
+        method: condition.name,
+      });
+    }
+    if (condition.scope === "service" && !rpcRegistry.services.has(condition.name)) {
+      throw new SwitchyardError("not_found", "service_not_found", `service ${condition.name} is not served here`, {
+        service: condition.name,
+      });
+    }
+  }
+
+  async function targetExpectations(owner: string, elements: readonly ExecutionElement[]) {
+    const expectations: SequenceExpectation[] = [];
+    for (const id of new Set(directTargetIds(elements))) {
+      const target = await store.getTarget(owner, id);
+      if (!target) throw notFound("target", id);
+      expectations.push({ aggregateType: "target", aggregateId: id, sequence: target.details.sequence });
+    }
+    return expectations;
+  }
+
+  function includeExpectations(graph: Map<ConditionKey, Execution>, elements: readonly ExecutionElement[]) {
+    return [...new Set(directIncludes(elements))].map((include): SequenceExpectation => {
+      const included = graph.get(include);
+      if (!included) {
+        throw new SwitchyardError("not_found", "execution_not_found", `no execution for condition ${include}`, {
+          condition: include,
+        });
+      }
+      return { aggregateType: "execution", aggregateId: include, sequence: included.details.sequence };
+    });
+  }
+
+  /** Refuses to remove an execution that others include. */
+  function requireNotIncluded(graph: Map<ConditionKey, Execution>, key: ConditionKey): void {
+    const includers = [...graph.values()].filter(
+      (execution) => execution.key !== key && directIncludes(execution.elements).includes(key),
+    );
+    if (includers.length > 0) {
+      const names = includers.map((execution) => execution.key).join(", ");
+      throw new SwitchyardError(
+        "failed_precondition",
+        "execution_included",
+        `execution ${key} is included by ${names}; remove those includes first`,
+        { condition: key, included_by: names },
+      );
+    }
+  }
+
+  async function loadGraph(owner: string): Promise<Map<ConditionKey, Execution>> {
+    return new Map((await store.allExecutions(owner)).map((execution) => [execution.key, execution]));
+  }
+
+  function checkExpected(key: ConditionKey, current: Execution | undefined, expected?: bigint): void {
+    const actual = current?.details.sequence ?? 0n;
+    if (expected !== undefined && expected !== actual) throw sequenceMismatch("execution", key, expected, actual);
+  }
+
+  async function remove(actor: Actor, key: ConditionKey, expectedSequence?: bigint): Promise<{ details?: Details }> {
+    const graph = await loadGraph(actor.resourceOwner);
+    const current = graph.get(key);
+    if (!current) {
+      const details = await lastEventDetails(store, actor.resourceOwner, "execution", key);
+      checkExpected(key, undefined, expectedSequence === 0n ? undefined : expectedSequence);
+      return details ? { details } : {};
+    }
+    checkExpected(key, current, expectedSequence);
+    requireNotIncluded(graph, key);
+    const [removed] = await store.append({
+      actor,
+      events: decideRemoveExecution(key, current),
+      expectations: [{ aggregateType: "execution", aggregateId: key, sequence: current.details.sequence }],
+    });
+    return { details: detailsOf(removed!) };
+  }
+
+  return {
+    /**
+     * Sets the list of a condition (upsert). Identical list: no event, current
+     * details. Empty list: removes the execution.
+     */
+    async setExecution(
+      actor: Actor,
+      condition: Condition,
+      elements: readonly ExecutionElement[],
+      expectedSequence?: bigint,
+    ): Promise<{ details?: Details }> {
+      requireKnownRpc(condition);
+      const key = conditionKey(condition);
+      if (elements.length === 0) return remove(actor, key, expectedSequence);
+      const run = async () => {
+        const owner = actor.resourceOwner;
+        const graph = await loadGraph(owner);
+        const current = graph.get(key);
+        checkExpected(key, current, expectedSequence);
+        // The graph check first: a self-include is a cycle, not a missing include.
+        checkIncludeGraph(key, elements, (other) => graph.get(other)?.elements, graph.keys());
+        const expectations = [
+          { aggregateType: "execution", aggregateId: key, sequence: current?.details.sequence ?? 0n },
+          ...(await targetExpectations(owner, elements)),
+          ...includeExpectations(graph, elements),
+        ];
+        const events = decideSetExecution(condition, current, elements);
+        if (events.length === 0) return { details: current!.details };
+        const [set] = await store.append({ actor, events, expectations });
+        return { details: detailsOf(set!) };
+      };
+      return expectedSequence === undefined ? retryOnConflict(run) : run();
+    },
+
+    /** Removes the execution of a condition. Idempotent; refused while others include it. */
+    async deleteExecution(actor: Actor, condition: Condition, expectedSequence?: bigint): Promise<{ details?: Details }> {
+      const run = () => remove(actor, conditionKey(condition), expectedSequence);
+      return expectedSequence === undefined ? retryOnConflict(run) : run();
+    },
+  };
+}
+
+export type ExecutionCommands = ReturnType<typeof createExecutionCommands>;

@@ -1,0 +1,157 @@
+/**
+ * Target commands: load the current target, decide, append. Targets are
+ * removed from every execution that lists them in the same append.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { type Actor, type Details, detailsOf } from "../domain/events.js";
+import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
+import { decideRemoveTargetFromExecutions } from "../domain/execution.js";
+import {
+  type Target,
+  type TargetSpec,
+  decideCreateTarget,
+  decideRemoveTarget,
+  decideUpdateTarget,
+} from "../domain/target.js";
+import type { SequenceExpectation, Store } from "../store/store.js";
+import { lastEventDetails } from "./last-details.js";
+import { retryOnConflict } from "./retry.js";
+
+export interface TargetCommandsDeps {
+  readonly store: Store;
+  /** Default time the previous signing key stays valid after a rotation. */
+  readonly signingKeyOverlapMs: number;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+  readonly newSigningKey?: () => string;
+}
+
+/** What a client may change; unset fields stay. */
+export interface TargetUpdate {
+  readonly name?: string;
+  readonly endpoint?: string;
+  readonly timeoutMs?: number;
+  readonly targetType?: TargetSpec["targetType"];
+  readonly payloadType?: TargetSpec["payloadType"];
+  readonly rotateSigningKey: boolean;
+  /** Overrides the default overlap for this rotation. */
+  readonly signingKeyOverlapMs?: number;
+}
+
+/** A signing key: `whsec_` + base64 of 32 random bytes (Standard Webhooks format). */
+export function generateSigningKey(): string {
+  return `whsec_${randomBytes(32).toString("base64")}`;
+}
+
+/** Creates the target commands. */
+export function createTargetCommands(deps: TargetCommandsDeps) {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? randomUUID;
+  const newSigningKey = deps.newSigningKey ?? generateSigningKey;
+
+  async function requireUniqueName(owner: string, name: string, exceptId?: string): Promise<void> {
+    const holder = await store.getTargetByName(owner, name);
+    if (holder && holder.id !== exceptId) {
+      throw new SwitchyardError("already_exists", "target_name_taken", `target name ${JSON.stringify(name)} is taken`, {
+        name,
+      });
+    }
+  }
+
+  async function loadTarget(owner: string, id: string, expectedSequence?: bigint): Promise<Target> {
+    const target = await store.getTarget(owner, id);
+    if (!target) throw notFound("target", id);
+    if (expectedSequence !== undefined && expectedSequence !== target.details.sequence) {
+      throw sequenceMismatch("target", id, expectedSequence, target.details.sequence);
+    }
+    return target;
+  }
+
+  return {
+    /** Creates a target; answers its id, details and signing key. */
+    async createTarget(actor: Actor, spec: TargetSpec): Promise<{ id: string; details: Details; signingKey: string }> {
+      await requireUniqueName(actor.resourceOwner, spec.name);
+      const id = newId();
+      const signingKey = newSigningKey();
+      const [added] = await store.append({
+        actor,
+        events: decideCreateTarget(id, spec, signingKey),
+        expectations: [{ aggregateType: "target", aggregateId: id, sequence: 0n }],
+      });
+      return { id, details: detailsOf(added!), signingKey };
+    },
+
+    /** Applies a partial update; no event (current details) when nothing changes. */
+    async updateTarget(
+      actor: Actor,
+      id: string,
+      update: TargetUpdate,
+      expectedSequence?: bigint,
+    ): Promise<{ details: Details; signingKey?: string }> {
+      const run = async () => {
+        const target = await loadTarget(actor.resourceOwner, id, expectedSequence);
+        if (update.name !== undefined && update.name !== target.name) {
+          await requireUniqueName(actor.resourceOwner, update.name, id);
+        }
+        const newKey = update.rotateSigningKey ? newSigningKey() : undefined;
+        const overlapMs = update.signingKeyOverlapMs ?? deps.signingKeyOverlapMs;
+        const events = decideUpdateTarget(target, {
+          ...update,
+          rotation: newKey ? { newKey, previousKeyExpiresAt: new Date(now().getTime() + overlapMs) } : undefined,
+        });
+        if (events.length === 0) return { details: target.details };
+        const [changed] = await store.append({
+          actor,
+          events,
+          expectations: [{ aggregateType: "target", aggregateId: id, sequence: target.details.sequence }],
+        });
+        return { details: detailsOf(changed!), ...(newKey ? { signingKey: newKey } : {}) };
+      };
+      return expectedSequence === undefined ? retryOnConflict(run) : run();
+    },
+
+    /**
+     * Removes a target and takes it out of every execution that lists it.
+     * Idempotent: an absent target answers with its removal's details (or
+     * none when it never existed).
+     */
+    async deleteTarget(actor: Actor, id: string, expectedSequence?: bigint): Promise<{ details?: Details }> {
+      const owner = actor.resourceOwner;
+      const run = async () => {
+        const target = await store.getTarget(owner, id);
+        if (!target) {
+          const details = await lastEventDetails(store, owner, "target", id);
+          const actual = details?.sequence ?? 0n;
+          if (expectedSequence !== undefined && expectedSequence !== actual) {
+            throw sequenceMismatch("target", id, expectedSequence, actual);
+          }
+          return details ? { details } : {};
+        }
+        if (expectedSequence !== undefined && expectedSequence !== target.details.sequence) {
+          throw sequenceMismatch("target", id, expectedSequence, target.details.sequence);
+        }
+        const listing = (await store.allExecutions(owner)).filter((execution) =>
+          execution.elements.some((element) => element.kind === "target" && element.targetId === id),
+        );
+        const expectations: SequenceExpectation[] = [
+          { aggregateType: "target", aggregateId: id, sequence: target.details.sequence },
+          ...listing.map((execution) => ({
+            aggregateType: "execution",
+            aggregateId: execution.key,
+            sequence: execution.details.sequence,
+          })),
+        ];
+        const [removed] = await store.append({
+          actor,
+          events: [...decideRemoveTarget(id), ...decideRemoveTargetFromExecutions(id, listing)],
+          expectations,
+        });
+        return { details: detailsOf(removed!) };
+      };
+      return expectedSequence === undefined ? retryOnConflict(run) : run();
+    },
+  };
+}
+
+export type TargetCommands = ReturnType<typeof createTargetCommands>;

@@ -1,0 +1,90 @@
+/**
+ * Targets: the HTTP endpoints Switchyard calls. Pure decisions from commands
+ * and current state to events.
+ */
+import type { Details, NewEvent } from "./events.js";
+
+export type TargetType =
+  | { readonly kind: "webhook"; readonly interruptOnError: boolean }
+  | { readonly kind: "call"; readonly interruptOnError: boolean }
+  | { readonly kind: "async" };
+
+export type PayloadType = "json" | "jwt";
+
+/** A target as the read model holds it. */
+export interface Target {
+  readonly id: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+  readonly targetType: TargetType;
+  readonly payloadType: PayloadType;
+  readonly signingKey: string;
+  /** Still valid (and signed with) until `previousSigningKeyExpiresAt`. */
+  readonly previousSigningKey?: string;
+  readonly previousSigningKeyExpiresAt?: Date;
+  readonly createdAt: Date;
+  readonly details: Details;
+}
+
+/** The fields a client chooses. */
+export interface TargetSpec {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+  readonly targetType: TargetType;
+  readonly payloadType: PayloadType;
+}
+
+/** A partial change; unset fields stay. */
+export interface TargetChange {
+  readonly name?: string;
+  readonly endpoint?: string;
+  readonly timeoutMs?: number;
+  readonly targetType?: TargetType;
+  readonly payloadType?: PayloadType;
+  /** Rotate to this new key, keeping the current one valid until `previousKeyExpiresAt`. */
+  readonly rotation?: { readonly newKey: string; readonly previousKeyExpiresAt: Date };
+}
+
+/** Event payload fields that hold secrets; they never leave the server through event reads. */
+export const targetSecretFields = ["signingKey", "previousSigningKey"] as const;
+
+/** `target.added` for a new target. */
+export function decideCreateTarget(id: string, spec: TargetSpec, signingKey: string): NewEvent[] {
+  return [{ aggregateType: "target", aggregateId: id, type: "target.added", payload: { ...spec, signingKey } }];
+}
+
+/**
+ * `target.changed` with only the fields that differ (and the rotation, if
+ * any); no event at all when nothing changes.
+ */
+export function decideUpdateTarget(current: Target, change: TargetChange): NewEvent[] {
+  const payload: Record<string, unknown> = {};
+  if (change.name !== undefined && change.name !== current.name) payload.name = change.name;
+  if (change.endpoint !== undefined && change.endpoint !== current.endpoint) payload.endpoint = change.endpoint;
+  if (change.timeoutMs !== undefined && change.timeoutMs !== current.timeoutMs) payload.timeoutMs = change.timeoutMs;
+  if (change.targetType !== undefined && !sameTargetType(change.targetType, current.targetType)) {
+    payload.targetType = change.targetType;
+  }
+  if (change.payloadType !== undefined && change.payloadType !== current.payloadType) {
+    payload.payloadType = change.payloadType;
+  }
+  if (change.rotation) {
+    payload.signingKey = change.rotation.newKey;
+    payload.previousSigningKey = current.signingKey;
+    payload.previousSigningKeyExpiresAt = change.rotation.previousKeyExpiresAt.toISOString();
+  }
+  if (Object.keys(payload).length === 0) return [];
+  return [{ aggregateType: "target", aggregateId: current.id, type: "target.changed", payload }];
+}
+
+/** `target.removed`. */
+export function decideRemoveTarget(id: string): NewEvent[] {
+  return [{ aggregateType: "target", aggregateId: id, type: "target.removed", payload: {} }];
+}
+
+function sameTargetType(a: TargetType, b: TargetType): boolean {
+  if (a.kind !== b.kind) return false;
+  return a.kind === "async" || a.interruptOnError === (b as { interruptOnError: boolean }).interruptOnError;
+}

@@ -1,0 +1,41 @@
+/**
+ * Entry point: config → store → app → listen; graceful shutdown on SIGTERM/SIGINT.
+ */
+import { readFileSync } from "node:fs";
+import pino from "pino";
+import { createApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { createSqliteStore } from "./store/sqlite/sqlite-store.js";
+import { createOnePortServer } from "./transport/one-port-server.js";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel, base: { service: "switchyard" } });
+  const store = await createSqliteStore({ path: config.databasePath, logger });
+  const app = createApp({ store, logger, config });
+  const tls = config.tls && { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) };
+  const server = createOnePortServer({ handler: app.handler, logger, ...(tls ? { tls } : {}) });
+  const { port } = await server.listen(config.port, config.host);
+  const scheme = tls ? "https" : "http";
+  logger.info({ url: `${scheme}://${config.host}:${port}`, database: config.databasePath, env: config.env }, "listening");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
+    app.beginShutdown();
+    await server.close({ graceMs: config.shutdownGraceMs });
+    await store.close();
+    logger.info("stopped");
+    logger.flush();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

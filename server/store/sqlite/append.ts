@@ -1,0 +1,96 @@
+/**
+ * Appending events: expectations checked, sequences assigned, events inserted
+ * and projections applied, all in one `BEGIN IMMEDIATE` transaction.
+ */
+import type Sqlite from "better-sqlite3";
+import { SwitchyardError } from "../../domain/errors.js";
+import type { StoredEvent } from "../../domain/events.js";
+import { projectionStatements } from "../projections/projection.js";
+import type { Statement } from "../projections/statement.js";
+import type { AppendRequest, SequenceExpectation } from "../store.js";
+import type { StatementCache } from "./statement-cache.js";
+
+/** Appends `request` with `createdAt` as every event's time; answers the stored events. Synchronous. */
+export type Appender = (request: AppendRequest, createdAt: Date) => StoredEvent[];
+
+/** The appender of `db`; its statements are prepared once, here. */
+export function createAppender(db: Sqlite.Database, statements: StatementCache): Appender {
+  const currentSequence = db
+    .prepare<[string, string, string], bigint>(
+      "SELECT coalesce(max(sequence), 0) FROM events WHERE resource_owner = ? AND aggregate_type = ? AND aggregate_id = ?",
+    )
+    .pluck();
+  const insertEvent = db.prepare<[string, string, string, bigint, string, string, string, number]>(
+    "INSERT INTO events (resource_owner, aggregate_type, aggregate_id, sequence, type, payload, creator, created_at) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+
+  const sequenceOf = (owner: string, aggregateType: string, aggregateId: string): bigint =>
+    currentSequence.get(owner, aggregateType, aggregateId) ?? 0n;
+
+  const checkExpectation = (owner: string, expectation: SequenceExpectation): void => {
+    const actual = sequenceOf(owner, expectation.aggregateType, expectation.aggregateId);
+    if (actual !== expectation.sequence) throw concurrentModification(expectation, actual);
+  };
+
+  const runStatement = (statement: Statement): void => {
+    try {
+      statements(statement.sql).run(...statement.params);
+    } catch (error) {
+      if (statement.onUniqueViolation && isUniqueViolation(error)) throw statement.onUniqueViolation();
+      throw error;
+    }
+  };
+
+  const append = db.transaction((request: AppendRequest, createdAt: Date): StoredEvent[] => {
+    const owner = request.actor.resourceOwner;
+    for (const expectation of request.expectations) checkExpectation(owner, expectation);
+    return request.events.map((event) => {
+      // Reads this transaction's own inserts, so several events of one aggregate get consecutive sequences.
+      const sequence = sequenceOf(owner, event.aggregateType, event.aggregateId) + 1n;
+      const { lastInsertRowid } = insertEvent.run(
+        owner,
+        event.aggregateType,
+        event.aggregateId,
+        sequence,
+        event.type,
+        JSON.stringify(event.payload),
+        request.actor.subject,
+        createdAt.getTime(),
+      );
+      const stored: StoredEvent = {
+        ...event,
+        position: BigInt(lastInsertRowid),
+        sequence,
+        resourceOwner: owner,
+        creator: request.actor.subject,
+        createdAt,
+      };
+      for (const statement of projectionStatements(stored)) runStatement(statement);
+      return stored;
+    });
+  });
+
+  return (request, createdAt) => append.immediate(request, createdAt);
+}
+
+/** `ABORTED` (`concurrent_modification`): the aggregate moved on since the caller read it. */
+export function concurrentModification(expectation: SequenceExpectation, actual: bigint): SwitchyardError {
+  const { aggregateType, aggregateId, sequence: expected } = expectation;
+  return new SwitchyardError(
+    "aborted",
+    "concurrent_modification",
+    `${aggregateType} ${JSON.stringify(aggregateId)} is at sequence ${actual}, not the expected ${expected}; read it again and retry`,
+    {
+      aggregate_type: aggregateType,
+      aggregate_id: aggregateId,
+      expected_sequence: String(expected),
+      actual_sequence: String(actual),
+    },
+  );
+}
+
+// PRIMARY KEY violations have their own code and stay internal errors: they mean a broken expectation check.
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_UNIQUE";
+}

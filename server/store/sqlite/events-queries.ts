@@ -1,0 +1,86 @@
+/** Reads of the event log. */
+import type Sqlite from "better-sqlite3";
+import type { StoredEvent } from "../../domain/events.js";
+import type { EventFilter, Page, PageQuery } from "../store.js";
+import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
+import type { StatementCache } from "./statement-cache.js";
+
+/** The event reads of {@link Store}, synchronous. */
+export interface EventQueries {
+  aggregateSequence(owner: string, aggregateType: string, aggregateId: string): bigint;
+  listEvents(owner: string, filter: EventFilter, page: PageQuery): Page<StoredEvent>;
+  readEventsAfter(owner: string, afterPosition: bigint, filter: EventFilter, limit: number): StoredEvent[];
+  lastPosition(): bigint;
+}
+
+interface EventRow {
+  readonly position: bigint;
+  readonly resource_owner: string;
+  readonly aggregate_type: string;
+  readonly aggregate_id: string;
+  readonly sequence: bigint;
+  readonly type: string;
+  readonly payload: string;
+  readonly creator: string;
+  readonly created_at: bigint;
+}
+
+const eventColumns =
+  "position, resource_owner, aggregate_type, aggregate_id, sequence, type, payload, creator, created_at";
+
+/** Event reads over `db`. */
+export function createEventQueries(db: Sqlite.Database, statements: StatementCache, readPage: PageReader): EventQueries {
+  const aggregateSequence = db
+    .prepare<[string, string, string], bigint>(
+      "SELECT coalesce(max(sequence), 0) FROM events WHERE resource_owner = ? AND aggregate_type = ? AND aggregate_id = ?",
+    )
+    .pluck();
+  const lastPosition = db.prepare<[], bigint>("SELECT coalesce(max(position), 0) FROM events").pluck();
+
+  return {
+    aggregateSequence: (owner, aggregateType, aggregateId) =>
+      aggregateSequence.get(owner, aggregateType, aggregateId) ?? 0n,
+    lastPosition: () => lastPosition.get() ?? 0n,
+    listEvents: (owner, filter, page) =>
+      readPage(
+        { columns: eventColumns, from: "events", where: eventWhere(owner, filter), orderBy: `position ${direction(page.asc)}` },
+        page,
+        eventFromRow,
+      ),
+    readEventsAfter(owner, afterPosition, filter, limit) {
+      const where = eventWhere(owner, filter);
+      const rows = statements(
+        `SELECT ${eventColumns} FROM events WHERE ${where.sql} AND position > ? ORDER BY position ASC LIMIT ?`,
+      ).all(...where.params, afterPosition, Math.max(0, Math.trunc(limit))) as EventRow[];
+      return rows.map(eventFromRow);
+    },
+  };
+}
+
+/** Every set field of `filter` as a condition; an empty `types` list selects no type in particular. */
+function eventWhere(owner: string, filter: EventFilter): Where {
+  const where = whereOwner("resource_owner", owner);
+  if (filter.aggregateType !== undefined) where.add("aggregate_type = ?", filter.aggregateType);
+  if (filter.aggregateId !== undefined) where.add("aggregate_id = ?", filter.aggregateId);
+  if (filter.types !== undefined && filter.types.length > 0) {
+    where.add("type IN (SELECT value FROM json_each(?))", jsonList(filter.types));
+  }
+  if (filter.fromPosition !== undefined) where.add("position >= ?", filter.fromPosition);
+  if (filter.createdFrom !== undefined) where.add("created_at >= ?", filter.createdFrom.getTime());
+  if (filter.createdTo !== undefined) where.add("created_at < ?", filter.createdTo.getTime());
+  return where.build();
+}
+
+function eventFromRow(row: EventRow): StoredEvent {
+  return {
+    position: row.position,
+    aggregateType: row.aggregate_type,
+    aggregateId: row.aggregate_id,
+    sequence: row.sequence,
+    type: row.type,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    resourceOwner: row.resource_owner,
+    creator: row.creator,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}

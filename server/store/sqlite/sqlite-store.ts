@@ -1,0 +1,103 @@
+/**
+ * The embedded store: one SQLite file in WAL mode through better-sqlite3.
+ * better-sqlite3 is synchronous, so every method runs its whole transaction
+ * before it returns and answers an already settled promise; no transaction
+ * ever spans an `await`.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type Sqlite from "better-sqlite3";
+import type { Logger } from "pino";
+import { createEventListeners } from "../event-listeners.js";
+import type { Store } from "../store.js";
+import { createAppender } from "./append.js";
+import { createEventQueries } from "./events-queries.js";
+import { createExecutionQueries } from "./execution-queries.js";
+import { loadMigrations, migrate } from "./migrate.js";
+import { createPageReader } from "./paging.js";
+import { createStatementCache } from "./statement-cache.js";
+import { createTargetQueries } from "./target-queries.js";
+
+/** Where the database lives and how long a writer waits for another one. */
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created when missing. */
+  readonly path: string;
+  readonly logger?: Logger;
+  /** How long a write waits for another process's write lock; default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating when missing) the database at `options.path`, applies
+ * pending migrations and answers the store. Rejects when a migration fails.
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const logger = options.logger;
+  const db = openDatabase(options.path, options.busyTimeoutMs ?? 5000);
+  try {
+    const applied = migrate(db, loadMigrations(), logger);
+    logger?.info({ path: options.path, appliedMigrations: applied }, "sqlite store opened");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const statements = createStatementCache(db);
+  const readPage = createPageReader(db, statements);
+  const append = createAppender(db, statements);
+  const events = createEventQueries(db, statements, readPage);
+  const targets = createTargetQueries(db, readPage);
+  const executions = createExecutionQueries(db, readPage);
+  const listeners = createEventListeners(logger);
+
+  return {
+    async append(request) {
+      const stored = append(request, new Date());
+      listeners.notify(stored);
+      return stored;
+    },
+    aggregateSequence: async (owner, aggregateType, aggregateId) =>
+      events.aggregateSequence(owner, aggregateType, aggregateId),
+    listEvents: async (owner, filter, page) => events.listEvents(owner, filter, page),
+    readEventsAfter: async (owner, afterPosition, filter, limit) =>
+      events.readEventsAfter(owner, afterPosition, filter, limit),
+    lastPosition: async () => events.lastPosition(),
+    subscribe: (listener) => listeners.subscribe(listener),
+    getTarget: async (owner, id) => targets.getTarget(owner, id),
+    getTargetByName: async (owner, name) => targets.getTargetByName(owner, name),
+    listTargets: async (owner, query) => targets.listTargets(owner, query),
+    existingTargetIds: async (owner, ids) => targets.existingTargetIds(owner, ids),
+    getExecution: async (owner, key) => executions.getExecution(owner, key),
+    listExecutions: async (owner, query) => executions.listExecutions(owner, query),
+    allExecutions: async (owner) => executions.allExecutions(owner),
+    executionFunctionNames: async (owner) => executions.executionFunctionNames(owner),
+    async close() {
+      if (!db.open) return;
+      db.pragma("optimize");
+      db.close();
+      logger?.info({ path: options.path }, "sqlite store closed");
+    },
+  };
+}
+
+/**
+ * WAL lets readers run beside the single writer; `synchronous = NORMAL` is
+ * durable across application crashes in WAL mode (only a power loss can drop
+ * the last commits). Integers are read as bigint so positions and sequences
+ * never lose precision.
+ */
+function openDatabase(path: string, busyTimeoutMs: number): Sqlite.Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: busyTimeoutMs });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.defaultSafeIntegers(true);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}

@@ -1,0 +1,133 @@
+/**
+ * The store: an append-only event log plus the projections (read models)
+ * written in the same transaction. Async and backend-neutral, so SQLite
+ * (embedded default) and PostgreSQL (several replicas) implement the same
+ * interface and pass the same contract suite (test/contract/).
+ *
+ * Every method owns its whole transaction. Every read is scoped to one
+ * resource owner.
+ */
+import type { ConditionKey, ConditionType } from "../domain/condition.js";
+import type { Actor, NewEvent, StoredEvent } from "../domain/events.js";
+import type { Execution } from "../domain/execution.js";
+import type { Target } from "../domain/target.js";
+
+/** An aggregate that must be at exactly `sequence` (0n: must not exist yet) for an append to succeed. */
+export interface SequenceExpectation {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly sequence: bigint;
+}
+
+/** Events to append atomically on behalf of `actor`. */
+export interface AppendRequest {
+  readonly actor: Actor;
+  readonly events: readonly NewEvent[];
+  /**
+   * Checked inside the transaction before anything is written. A mismatch
+   * fails the whole append with a SwitchyardError of kind `aborted`, reason
+   * `concurrent_modification`, and writes nothing.
+   */
+  readonly expectations: readonly SequenceExpectation[];
+}
+
+/** A page request: offset/limit, ascending or descending. */
+export interface PageQuery {
+  readonly offset: number;
+  readonly limit: number;
+  readonly asc: boolean;
+}
+
+/** A page of results with the total number that match. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
+}
+
+export type TextMatch =
+  | "equals"
+  | "equals_ignore_case"
+  | "starts_with"
+  | "starts_with_ignore_case"
+  | "contains"
+  | "contains_ignore_case"
+  | "ends_with"
+  | "ends_with_ignore_case";
+
+export type TargetFilter =
+  | { readonly kind: "name"; readonly text: string; readonly match: TextMatch }
+  | { readonly kind: "ids"; readonly ids: readonly string[] };
+
+export type TargetSortColumn = "id" | "creation_date" | "change_date" | "name" | "target_type" | "endpoint" | "timeout";
+
+export interface TargetQuery {
+  readonly page: PageQuery;
+  readonly sort: TargetSortColumn;
+  /** Combined with AND. */
+  readonly filters: readonly TargetFilter[];
+}
+
+export type ExecutionFilter =
+  | { readonly kind: "conditions"; readonly keys: readonly ConditionKey[] }
+  | { readonly kind: "type"; readonly type: ConditionType }
+  /** Executions that list the target directly. */
+  | { readonly kind: "target"; readonly targetId: string }
+  /** Executions that include the condition directly. */
+  | { readonly kind: "include"; readonly key: ConditionKey };
+
+export interface ExecutionQuery {
+  /** Sorted by creation (then key). */
+  readonly page: PageQuery;
+  /** Combined with AND. */
+  readonly filters: readonly ExecutionFilter[];
+}
+
+/** Selects events; every set field must match. */
+export interface EventFilter {
+  readonly aggregateType?: string;
+  readonly aggregateId?: string;
+  /** Any of these types. */
+  readonly types?: readonly string[];
+  /** Position at or after. */
+  readonly fromPosition?: bigint;
+  /** created_at >= createdFrom. */
+  readonly createdFrom?: Date;
+  /** created_at < createdTo. */
+  readonly createdTo?: Date;
+}
+
+/** Called with the events of each committed append, in position order, after the commit. */
+export type EventListener = (events: readonly StoredEvent[]) => void;
+
+export interface Store {
+  /** Appends events and updates projections in one transaction; answers the stored events. */
+  append(request: AppendRequest): Promise<StoredEvent[]>;
+  /** Current sequence of an aggregate (0n when it has no events). */
+  aggregateSequence(owner: string, aggregateType: string, aggregateId: string): Promise<bigint>;
+
+  /** Events of `owner`, ordered by position (descending unless `page.asc`). */
+  listEvents(owner: string, filter: EventFilter, page: PageQuery): Promise<Page<StoredEvent>>;
+  /** Up to `limit` events of `owner` with position > `afterPosition`, ascending. For replays. */
+  readEventsAfter(owner: string, afterPosition: bigint, filter: EventFilter, limit: number): Promise<StoredEvent[]>;
+  /** Highest position in the store (all owners), 0n when empty. */
+  lastPosition(): Promise<bigint>;
+  /** Listens to committed events of every owner; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+
+  getTarget(owner: string, id: string): Promise<Target | undefined>;
+  /** Target with this exact name, if any. */
+  getTargetByName(owner: string, name: string): Promise<Target | undefined>;
+  listTargets(owner: string, query: TargetQuery): Promise<Page<Target>>;
+  /** Which of `ids` exist for `owner`. */
+  existingTargetIds(owner: string, ids: readonly string[]): Promise<Set<string>>;
+
+  getExecution(owner: string, key: ConditionKey): Promise<Execution | undefined>;
+  listExecutions(owner: string, query: ExecutionQuery): Promise<Page<Execution>>;
+  /** Every execution of `owner`: the include graph for cycle checks and the router. */
+  allExecutions(owner: string): Promise<Execution[]>;
+  /** Distinct function names that have an execution, sorted. */
+  executionFunctionNames(owner: string): Promise<string[]>;
+
+  /** Closes the database; pending appends finish first. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,124 @@
+/** The store contract against real SQLite files, plus what only SQLite has. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadMigrations, migrate } from "../../server/store/sqlite/migrate.js";
+import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
+import type { Store } from "../../server/store/store.js";
+import { type AppliedMigration, type StoreHarness, describeStoreContract } from "./store-contract.js";
+import { addTarget, appendEvents, orderEvent, ownerA, rejectionOf, targetSpec } from "./fixtures.js";
+
+interface SqliteHarness extends StoreHarness {
+  readonly file: string;
+}
+
+/** A store on a new file in a new temp directory (in a subdirectory that does not exist yet). */
+async function createSqliteHarness(): Promise<SqliteHarness> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-store-"));
+  const file = path.join(directory, "data", "switchyard.db");
+  const opened: Store[] = [];
+  const open = async (): Promise<Store> => {
+    const store = await createSqliteStore({ path: file });
+    opened.push(store);
+    return store;
+  };
+  return {
+    file,
+    store: await open(),
+    reopen: open,
+    appliedMigrations: async () => readAppliedMigrations(file),
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      fs.rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function readAppliedMigrations(file: string): AppliedMigration[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db
+      .prepare<[], { version: number; name: string; applied_at: number }>(
+        "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
+      )
+      .all();
+    return rows.map((row) => ({ version: row.version, name: row.name, appliedAt: row.applied_at }));
+  } finally {
+    db.close();
+  }
+}
+
+describeStoreContract("sqlite", createSqliteHarness);
+
+describe("SQLite store", () => {
+  let harness: SqliteHarness | undefined;
+  const fresh = async (): Promise<SqliteHarness> => {
+    harness = await createSqliteHarness();
+    return harness;
+  };
+  afterEach(async () => {
+    await harness?.cleanup();
+    harness = undefined;
+  });
+
+  it("creates the file's directory and opens it in WAL mode with foreign keys on", async () => {
+    const { file } = await fresh();
+
+    expect(fs.existsSync(file)).toBe(true);
+    const db = new Database(file);
+    try {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    } finally {
+      db.close();
+    }
+  });
+
+  it("records the shipped migrations by version and name, and applies none twice", async () => {
+    const { file, store } = await fresh();
+    await store.close();
+
+    expect(readAppliedMigrations(file).map(({ version, name }) => `${version}-${name}`)).toEqual([
+      "1-events",
+      "2-targets",
+      "3-executions",
+    ]);
+    const db = new Database(file);
+    try {
+      expect(migrate(db, loadMigrations())).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("rolls a failing migration back together with its bookkeeping row", async () => {
+    const { file, store } = await fresh();
+    await store.close();
+    const db = new Database(file);
+    try {
+      const broken = [{ version: 4, name: "broken", sql: "CREATE TABLE half_done (id TEXT); INSERT INTO nowhere VALUES (1);" }];
+
+      expect(() => migrate(db, broken)).toThrow(/migration 4-broken failed/);
+
+      expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
+      expect(db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 4").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("shares positions and expectations between two stores on the same file", async () => {
+    const { store, reopen } = await fresh();
+    const other = await reopen!();
+
+    await addTarget(store, "t1", targetSpec("alpha"));
+    const error = await rejectionOf(addTarget(other, "t1", targetSpec("beta")));
+    const [next] = await appendEvents(other, [orderEvent("o1")]);
+
+    expect(error.reason).toBe("concurrent_modification");
+    expect(next?.position).toBe(2n);
+    expect((await store.getTarget(ownerA, "t1"))?.name).toBe("alpha");
+    expect(await store.lastPosition()).toBe(2n);
+  });
+});

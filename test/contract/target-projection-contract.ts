@@ -1,0 +1,176 @@
+/** Contract: the targets read model follows target.added / target.changed / target.removed. */
+import { describe, expect, it } from "vitest";
+import { decideCreateTarget } from "../../server/domain/target.js";
+import {
+  type StoreFactory,
+  actorOf,
+  addTarget,
+  changeTarget,
+  nextMillisecond,
+  ownerA,
+  ownerB,
+  rejectionOf,
+  removeTarget,
+  targetSpec,
+  useFreshStore,
+} from "./fixtures.js";
+
+export function describeTargetProjectionContract(createStore: StoreFactory): void {
+  describe("targets projection", () => {
+    const fresh = useFreshStore(createStore);
+
+    it("projects target.added with every field and details from the event", async () => {
+      const { store } = fresh;
+      const spec = targetSpec("alpha", {
+        endpoint: "https://alpha.example/hook",
+        timeoutMs: 2500,
+        targetType: { kind: "call", interruptOnError: true },
+        payloadType: "jwt",
+      });
+
+      const added = await addTarget(store, "t1", spec);
+
+      const expected = {
+        id: "t1",
+        ...spec,
+        signingKey: "whsec_key-of-t1",
+        createdAt: added.createdAt,
+        details: { sequence: 1n, changeDate: added.createdAt, resourceOwner: ownerA },
+      };
+      expect(await store.getTarget(ownerA, "t1")).toEqual(expected);
+      expect(await store.getTargetByName(ownerA, "alpha")).toEqual(expected);
+      expect(await store.getTarget(ownerA, "t2")).toBeUndefined();
+      expect(await store.getTargetByName(ownerA, "Alpha")).toBeUndefined();
+    });
+
+    it("projects target.changed: changed fields and details move, created_at stays", async () => {
+      const { store } = fresh;
+      const added = await addTarget(store, "t1", targetSpec("alpha"));
+      await nextMillisecond();
+
+      const [changed] = await changeTarget(store, "t1", { name: "alpha-2", timeoutMs: 700, payloadType: "jwt" });
+
+      const target = await store.getTarget(ownerA, "t1");
+      expect(target).toMatchObject({
+        name: "alpha-2",
+        endpoint: targetSpec("alpha").endpoint,
+        timeoutMs: 700,
+        payloadType: "jwt",
+        targetType: { kind: "webhook", interruptOnError: false },
+        signingKey: "whsec_key-of-t1",
+        createdAt: added.createdAt,
+        details: { sequence: 2n, changeDate: changed!.createdAt, resourceOwner: ownerA },
+      });
+      expect(changed!.createdAt.getTime()).toBeGreaterThan(added.createdAt.getTime());
+      expect(await store.getTargetByName(ownerA, "alpha")).toBeUndefined();
+    });
+
+    it("projects a key rotation: new key, previous key and its expiry", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      const expiresAt = new Date("2030-01-02T03:04:05.678Z");
+
+      await changeTarget(store, "t1", { rotation: { newKey: "whsec_new", previousKeyExpiresAt: expiresAt } });
+
+      const target = await store.getTarget(ownerA, "t1");
+      expect(target?.signingKey).toBe("whsec_new");
+      expect(target?.previousSigningKey).toBe("whsec_key-of-t1");
+      expect(target?.previousSigningKeyExpiresAt).toEqual(expiresAt);
+      expect(target?.details.sequence).toBe(2n);
+    });
+
+    it("projects target type changes, including to and from async", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+
+      await changeTarget(store, "t1", { targetType: { kind: "async" } });
+      expect((await store.getTarget(ownerA, "t1"))?.targetType).toEqual({ kind: "async" });
+
+      await changeTarget(store, "t1", { targetType: { kind: "call", interruptOnError: true } });
+      expect((await store.getTarget(ownerA, "t1"))?.targetType).toEqual({ kind: "call", interruptOnError: true });
+    });
+
+    it("projects target.removed by deleting the row", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      await addTarget(store, "t2", targetSpec("beta"));
+
+      await removeTarget(store, "t1");
+
+      expect(await store.getTarget(ownerA, "t1")).toBeUndefined();
+      expect(await store.getTargetByName(ownerA, "alpha")).toBeUndefined();
+      expect(await store.existingTargetIds(ownerA, ["t1", "t2"])).toEqual(new Set(["t2"]));
+      expect(await store.aggregateSequence(ownerA, "target", "t1")).toBe(2n);
+    });
+
+    it("refuses a second target with a taken name in the same owner and writes nothing", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+
+      const error = await rejectionOf(addTarget(store, "t2", targetSpec("alpha", { endpoint: "https://other.example" })));
+
+      expect(error.kind).toBe("already_exists");
+      expect(error.reason).toBe("target_name_taken");
+      expect(error.metadata).toEqual({ name: "alpha" });
+      expect(error.message).toContain('"alpha"');
+      expect(await store.getTarget(ownerA, "t2")).toBeUndefined();
+      expect(await store.aggregateSequence(ownerA, "target", "t2")).toBe(0n);
+      expect(await store.lastPosition()).toBe(1n);
+    });
+
+    it("refuses a rename to a taken name and leaves both targets as they were", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      await addTarget(store, "t2", targetSpec("beta"));
+
+      const error = await rejectionOf(changeTarget(store, "t2", { name: "alpha", timeoutMs: 1 }));
+
+      expect(error.reason).toBe("target_name_taken");
+      expect(await store.getTarget(ownerA, "t2")).toMatchObject({ name: "beta", timeoutMs: 10_000, details: { sequence: 1n } });
+      expect((await store.getTarget(ownerA, "t1"))?.name).toBe("alpha");
+      expect(await store.lastPosition()).toBe(2n);
+    });
+
+    it("allows the same name in another owner, and a removed target's name again", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"), ownerA);
+
+      await addTarget(store, "t1", targetSpec("alpha"), ownerB);
+      await removeTarget(store, "t1", ownerA);
+      await addTarget(store, "t9", targetSpec("alpha"), ownerA);
+
+      expect((await store.getTargetByName(ownerA, "alpha"))?.id).toBe("t9");
+      expect((await store.getTargetByName(ownerB, "alpha"))?.id).toBe("t1");
+    });
+
+    it("rolls back every target of an append when one name is taken", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+
+      const error = await rejectionOf(
+        store.append({
+          actor: actorOf(),
+          events: [
+            ...decideCreateTarget("t2", targetSpec("beta"), "whsec_2"),
+            ...decideCreateTarget("t3", targetSpec("alpha"), "whsec_3"),
+          ],
+          expectations: [],
+        }),
+      );
+
+      expect(error.reason).toBe("target_name_taken");
+      expect(await store.existingTargetIds(ownerA, ["t1", "t2", "t3"])).toEqual(new Set(["t1"]));
+      expect(await store.lastPosition()).toBe(1n);
+    });
+
+    it("answers which of the given ids exist", async () => {
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      await addTarget(store, "t2", targetSpec("beta"));
+      await addTarget(store, "t3", targetSpec("gamma"), ownerB);
+
+      expect(await store.existingTargetIds(ownerA, ["t1", "t3", "t2", "nope", "t1"])).toEqual(new Set(["t1", "t2"]));
+      expect(await store.existingTargetIds(ownerA, [])).toEqual(new Set());
+    });
+  });
+}
