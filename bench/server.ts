@@ -8,16 +8,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { createApp } from "../server/app.js";
 import { defaultConfig } from "../server/config.js";
+import { createLogger } from "../server/logger.js";
 import { createSqliteStore } from "../server/store/sqlite/sqlite-store.js";
 import { createOnePortServer } from "../server/transport/one-port-server.js";
 import { createEchoHandler, echoPathPrefix } from "./echo-service.js";
 
 const directory = mkdtempSync(join(tmpdir(), "switchyard-bench-"));
 // Logs go to stderr at the level asked for (default: the server's default, info).
-const logger = pino({ level: process.env.SWITCHYARD_LOG_LEVEL ?? defaultConfig.logLevel }, pino.destination(2));
+const logger = createLogger(process.env.SWITCHYARD_LOG_LEVEL ?? defaultConfig.logLevel, { fd: 2 });
 const store = await createSqliteStore({ path: join(directory, "bench.db"), logger });
 const app = createApp({ store, logger, config: defaultConfig });
 const echo = createEchoHandler();

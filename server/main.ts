@@ -2,15 +2,15 @@
  * Entry point: config → store → app → listen; graceful shutdown on SIGTERM/SIGINT.
  */
 import { readFileSync } from "node:fs";
-import pino from "pino";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.js";
 import { createOnePortServer } from "./transport/one-port-server.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel, base: { service: "switchyard" } });
+  const logger = createLogger(config.logLevel);
   const store = await createSqliteStore({ path: config.databasePath, logger });
   const app = createApp({ store, logger, config });
   const tls = config.tls && { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) };

@@ -15,7 +15,7 @@ import type { ExecutionCommands, RpcRegistry } from "../commands/execution-comma
 import { conditionKey } from "../domain/condition.js";
 import { SwitchyardError } from "../domain/errors.js";
 import type { Execution } from "../domain/execution.js";
-import { resolveTargetIds } from "../domain/includes.js";
+import { resolveExecutionTargets } from "../queries/resolve-targets.js";
 import type { Store } from "../store/store.js";
 import { actorOf } from "./context.js";
 import { optionalDetailsToProto, pageFromProto, paginationToProto } from "./mappers/common.js";
@@ -34,10 +34,10 @@ export function createExecutionService(deps: {
 }): ServiceImpl<typeof ExecutionService> {
   const { store, commands, rpcRegistry } = deps;
 
-  /** Executions as the API shows them, includes resolved against the owner's whole graph. */
+  /** Executions as the API shows them, with their resolved target ids. */
   async function withResolvedTargets(owner: string, executions: readonly Execution[]) {
-    const graph = new Map((await store.allExecutions(owner)).map((execution) => [execution.key, execution.elements]));
-    return executions.map((execution) => executionToProto(execution, resolveTargetIds(execution.key, (key) => graph.get(key))));
+    const resolved = await resolveExecutionTargets(store, owner, executions);
+    return executions.map((execution) => executionToProto(execution, resolved.get(execution.key) ?? []));
   }
 
   return {

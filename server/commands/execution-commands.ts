@@ -17,6 +17,10 @@ import {
 } from "../domain/execution.js";
 import { checkIncludeGraph } from "../domain/includes.js";
 import type { SequenceExpectation, Store } from "../store/store.js";
+
+type IncludeGraph = Map<ConditionKey, ConditionKey[]>;
+
+const includeElement = (include: ConditionKey): ExecutionElement => ({ kind: "include", include });
 import { lastEventDetails } from "./last-details.js";
 import { retryOnConflict } from "./retry.js";
 
@@ -59,25 +63,25 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
     return expectations;
   }
 
-  function includeExpectations(graph: Map<ConditionKey, Execution>, elements: readonly ExecutionElement[]) {
-    return [...new Set(directIncludes(elements))].map((include): SequenceExpectation => {
-      const included = graph.get(include);
+  async function includeExpectations(owner: string, elements: readonly ExecutionElement[]) {
+    const expectations: SequenceExpectation[] = [];
+    for (const include of new Set(directIncludes(elements))) {
+      const included = await store.getExecution(owner, include);
       if (!included) {
         throw new SwitchyardError("not_found", "execution_not_found", `no execution for condition ${include}`, {
           condition: include,
         });
       }
-      return { aggregateType: "execution", aggregateId: include, sequence: included.details.sequence };
-    });
+      expectations.push({ aggregateType: "execution", aggregateId: include, sequence: included.details.sequence });
+    }
+    return expectations;
   }
 
   /** Refuses to remove an execution that others include. */
-  function requireNotIncluded(graph: Map<ConditionKey, Execution>, key: ConditionKey): void {
-    const includers = [...graph.values()].filter(
-      (execution) => execution.key !== key && directIncludes(execution.elements).includes(key),
-    );
+  function requireNotIncluded(graph: IncludeGraph, key: ConditionKey): void {
+    const includers = [...graph].filter(([other, includes]) => other !== key && includes.includes(key));
     if (includers.length > 0) {
-      const names = includers.map((execution) => execution.key).join(", ");
+      const names = includers.map(([other]) => other).join(", ");
       throw new SwitchyardError(
         "failed_precondition",
         "execution_included",
@@ -87,25 +91,21 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
     }
   }
 
-  async function loadGraph(owner: string): Promise<Map<ConditionKey, Execution>> {
-    return new Map((await store.allExecutions(owner)).map((execution) => [execution.key, execution]));
-  }
-
   function checkExpected(key: ConditionKey, current: Execution | undefined, expected?: bigint): void {
     const actual = current?.details.sequence ?? 0n;
     if (expected !== undefined && expected !== actual) throw sequenceMismatch("execution", key, expected, actual);
   }
 
   async function remove(actor: Actor, key: ConditionKey, expectedSequence?: bigint): Promise<{ details?: Details }> {
-    const graph = await loadGraph(actor.resourceOwner);
-    const current = graph.get(key);
+    const owner = actor.resourceOwner;
+    const current = await store.getExecution(owner, key);
     if (!current) {
-      const details = await lastEventDetails(store, actor.resourceOwner, "execution", key);
+      const details = await lastEventDetails(store, owner, "execution", key);
       checkExpected(key, undefined, expectedSequence === 0n ? undefined : expectedSequence);
       return details ? { details } : {};
     }
     checkExpected(key, current, expectedSequence);
-    requireNotIncluded(graph, key);
+    requireNotIncluded(await store.includeGraph(owner), key);
     const [removed] = await store.append({
       actor,
       events: decideRemoveExecution(key, current),
@@ -130,15 +130,16 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
       if (elements.length === 0) return remove(actor, key, expectedSequence);
       const run = async () => {
         const owner = actor.resourceOwner;
-        const graph = await loadGraph(owner);
-        const current = graph.get(key);
+        const [current, graph] = await Promise.all([store.getExecution(owner, key), store.includeGraph(owner)]);
         checkExpected(key, current, expectedSequence);
         // The graph check first: a self-include is a cycle, not a missing include.
-        checkIncludeGraph(key, elements, (other) => graph.get(other)?.elements, graph.keys());
+        // Only include edges matter for cycles and depth, so others are looked up as includes alone.
+        const includesOf = (other: ConditionKey) => graph.get(other)?.map(includeElement);
+        checkIncludeGraph(key, elements, includesOf, graph.keys());
         const expectations = [
           { aggregateType: "execution", aggregateId: key, sequence: current?.details.sequence ?? 0n },
           ...(await targetExpectations(owner, elements)),
-          ...includeExpectations(graph, elements),
+          ...(await includeExpectations(owner, elements)),
         ];
         const events = decideSetExecution(condition, current, elements);
         if (events.length === 0) return { details: current!.details };

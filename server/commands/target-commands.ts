@@ -131,9 +131,10 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
         if (expectedSequence !== undefined && expectedSequence !== target.details.sequence) {
           throw sequenceMismatch("target", id, expectedSequence, target.details.sequence);
         }
-        const listing = (await store.allExecutions(owner)).filter((execution) =>
-          execution.elements.some((element) => element.kind === "target" && element.targetId === id),
-        );
+        const { items: listing } = await store.listExecutions(owner, {
+          page: { offset: 0, limit: Number.MAX_SAFE_INTEGER, asc: true },
+          filters: [{ kind: "target", targetId: id }],
+        });
         const expectations: SequenceExpectation[] = [
           { aggregateType: "target", aggregateId: id, sequence: target.details.sequence },
           ...listing.map((execution) => ({

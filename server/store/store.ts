@@ -123,8 +123,13 @@ export interface Store {
 
   getExecution(owner: string, key: ConditionKey): Promise<Execution | undefined>;
   listExecutions(owner: string, query: ExecutionQuery): Promise<Page<Execution>>;
-  /** Every execution of `owner`: the include graph for cycle checks and the router. */
+  /** Every execution of `owner`, ordered by creation. */
   allExecutions(owner: string): Promise<Execution[]>;
+  /**
+   * The include graph of `owner`: for each execution that includes anything,
+   * its directly included keys in list order. Cheap enough for every write.
+   */
+  includeGraph(owner: string): Promise<Map<ConditionKey, ConditionKey[]>>;
   /** Distinct function names that have an execution, sorted. */
   executionFunctionNames(owner: string): Promise<string[]>;
 

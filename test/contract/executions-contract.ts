@@ -150,6 +150,13 @@ export function describeExecutionsContract(createStore: StoreFactory): void {
         "function:name:audit",
       ]);
       expect(all[1]?.elements).toEqual([includeElement(functionKey("enrich")), targetElement("t3")]);
+      expect(await fresh.store.includeGraph(ownerA)).toEqual(
+        new Map([
+          [functionKey("audit"), [functionKey("enrich")]],
+          [conditionKey(getTargetMethod), [functionKey("enrich")]],
+        ]),
+      );
+      expect(await fresh.store.includeGraph(ownerB)).toEqual(new Map());
       expect(await fresh.store.executionFunctionNames(ownerA)).toEqual(["audit", "enrich"]);
       expect(await fresh.store.executionFunctionNames(ownerB)).toEqual(["enrich"]);
       expect(await fresh.store.executionFunctionNames("owner-without-executions")).toEqual([]);

@@ -34,9 +34,10 @@ const serverFaults = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.U
 /** Creates the error-mapping interceptor; it sits inside the request-context interceptor. */
 export function createErrorInterceptor(): Interceptor {
   return (next) => async (request) => {
-    const logger = request.contextValues.get(requestContextKey)?.logger;
     const translate = (error: unknown): ConnectError => {
-      const translated = toConnectError(error, request.contextValues.get(requestContextKey)?.requestId);
+      const context = request.contextValues.get(requestContextKey);
+      const logger = context?.logger;
+      const translated = toConnectError(error, context?.requestId);
       const entry = { code: Code[translated.code], reason: reasonOf(translated), err: error };
       if (serverFaults.has(translated.code)) logger?.error(entry, "rpc failed");
       else logger?.warn({ ...entry, err: undefined, message: translated.rawMessage }, "rpc rejected");

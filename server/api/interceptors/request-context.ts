@@ -21,12 +21,20 @@ export function createRequestContextInterceptor(options: {
     const offered = request.header.get("x-request-id");
     const requestId = offered && saneRequestId.test(offered) ? offered : randomUUID();
     const procedure = `${request.method.parent.typeName}/${request.method.name}`;
-    const logger = options.logger.child({ requestId, procedure });
-    request.contextValues.set(requestContextKey, { requestId, logger, actor: options.actorFor(request.header) });
+    let child: Logger | undefined;
+    request.contextValues.set(requestContextKey, {
+      requestId,
+      actor: options.actorFor(request.header),
+      // Most RPCs log only their access line: make the child logger when something else logs.
+      get logger() {
+        return (child ??= options.logger.child({ requestId, procedure }));
+      },
+    });
     const started = performance.now();
     const done = (error?: unknown) => {
       const code = error === undefined ? "ok" : Code[ConnectError.from(error).code].toLowerCase();
-      logger.info({ code, ms: Math.round((performance.now() - started) * 1000) / 1000 }, "rpc");
+      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      options.logger.info({ requestId, procedure, code, ms }, "rpc");
     };
     try {
       const response = await next(request);

@@ -10,6 +10,7 @@ export interface ExecutionQueries {
   getExecution(owner: string, key: ConditionKey): Execution | undefined;
   listExecutions(owner: string, query: ExecutionQuery): Page<Execution>;
   allExecutions(owner: string): Execution[];
+  includeGraph(owner: string): Map<ConditionKey, ConditionKey[]>;
   executionFunctionNames(owner: string): string[];
 }
 
@@ -37,6 +38,10 @@ export function createExecutionQueries(db: Sqlite.Database, readPage: PageReader
   const all = db.prepare<[string], ExecutionRow>(
     `SELECT ${executionColumns} FROM executions e WHERE e.resource_owner = ? ORDER BY e.created_at, e.condition_key`,
   );
+  const includeEdges = db.prepare<[string], { condition_key: string; include_key: string }>(
+    "SELECT condition_key, include_key FROM execution_elements " +
+      "WHERE resource_owner = ? AND include_key IS NOT NULL ORDER BY condition_key, position",
+  );
   const functionNames = db
     .prepare<[string], string>(
       "SELECT DISTINCT condition_name FROM executions " +
@@ -50,6 +55,15 @@ export function createExecutionQueries(db: Sqlite.Database, readPage: PageReader
       return row === undefined ? undefined : executionFromRow(row);
     },
     allExecutions: (owner) => all.all(owner).map(executionFromRow),
+    includeGraph(owner) {
+      const graph = new Map<ConditionKey, ConditionKey[]>();
+      for (const edge of includeEdges.all(owner)) {
+        const includes = graph.get(edge.condition_key);
+        if (includes) includes.push(edge.include_key);
+        else graph.set(edge.condition_key, [edge.include_key]);
+      }
+      return graph;
+    },
     executionFunctionNames: (owner) => functionNames.all(owner),
     listExecutions(owner, query) {
       const order = direction(query.page.asc);

@@ -70,6 +70,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     getExecution: async (owner, key) => executions.getExecution(owner, key),
     listExecutions: async (owner, query) => executions.listExecutions(owner, query),
     allExecutions: async (owner) => executions.allExecutions(owner),
+    includeGraph: async (owner) => executions.includeGraph(owner),
     executionFunctionNames: async (owner) => executions.executionFunctionNames(owner),
     async close() {
       if (!db.open) return;
