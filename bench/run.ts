@@ -24,11 +24,26 @@ const port = await new Promise<number>((resolve, reject) => {
 });
 const baseUrl = `http://127.0.0.1:${port}`;
 
+/** CPU time (user + system, µs) the server process has used so far, from /proc. */
+function serverCpuMicros(): number {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicks;
+}
+const clockTicks = 100;
+
 type Protocol = "connect-json-http1" | "grpc";
-async function run(protocol: Protocol, path: string, workload: Workload): Promise<LoadResult> {
-  return protocol === "grpc"
-    ? grpcLoad({ address: `127.0.0.1:${port}`, path, bodies: workload.binaryBodies, connections, seconds })
-    : connectJsonLoad({ baseUrl, path, bodies: workload.jsonBodies, connections, seconds });
+interface Measured extends LoadResult {
+  /** Server CPU per call, µs. */
+  readonly cpuPerCall: number;
+}
+async function run(protocol: Protocol, path: string, workload: Workload): Promise<Measured> {
+  const before = serverCpuMicros();
+  const result =
+    protocol === "grpc"
+      ? await grpcLoad({ address: `127.0.0.1:${port}`, path, bodies: workload.binaryBodies, connections, seconds })
+      : await connectJsonLoad({ baseUrl, path, bodies: workload.jsonBodies, connections, seconds });
+  const cpuPerCall = (serverCpuMicros() - before) / (result.requestsPerSecond * seconds);
+  return { ...result, cpuPerCall };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -40,20 +55,21 @@ try {
     for (const workload of workloads) {
       await run(protocol, workload.echoPath, workload); // warm-up of both paths
       await run(protocol, workload.path, workload);
-      const baseline: number[] = [];
-      const subject: number[] = [];
-      let errors = 0;
+      const baseline: Measured[] = [];
+      const subject: Measured[] = [];
       for (let round = 0; round < rounds; round++) {
-        const echo = await run(protocol, workload.echoPath, workload);
-        const real = await run(protocol, workload.path, workload);
-        baseline.push(echo.requestsPerSecond);
-        subject.push(real.requestsPerSecond);
-        errors += echo.errors + real.errors;
+        baseline.push(await run(protocol, workload.echoPath, workload));
+        subject.push(await run(protocol, workload.path, workload));
       }
-      const ratio = median(subject) / median(baseline);
+      const rps = (runs: Measured[]) => median(runs.map((r) => r.requestsPerSecond));
+      const cpu = (runs: Measured[]) => median(runs.map((r) => r.cpuPerCall));
+      const errors = [...baseline, ...subject].reduce((sum, r) => sum + r.errors, 0);
+      const ratio = rps(subject) / rps(baseline);
       const verdict = ratio >= workload.goal ? "meets" : "below";
       rows.push(
-        `| ${workload.name} | ${protocol} | ${Math.round(median(baseline))} | ${Math.round(median(subject))} | ${ratio.toFixed(3)} | ≥ ${workload.goal} (${verdict}) | ${errors} |`,
+        `| ${workload.name} | ${protocol} | ${Math.round(rps(baseline))} | ${Math.round(rps(subject))} | ` +
+          `**${ratio.toFixed(3)}** | ≥ ${workload.goal} (${verdict}) | ${Math.round(cpu(baseline))} | ` +
+          `${Math.round(cpu(subject))} | ${errors} |`,
       );
       console.log(rows.at(-1));
     }
@@ -62,8 +78,8 @@ try {
     `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version};`,
     `${connections} concurrent calls, ${rounds} alternating rounds of ${seconds} s, medians.`,
     "",
-    "| RPC | protocol | echo req/s | Switchyard req/s | ratio | goal | errors |",
-    "|---|---|---:|---:|---:|---|---:|",
+    "| RPC | protocol | echo req/s | Switchyard req/s | ratio | goal | echo server CPU µs/call | Switchyard server CPU µs/call | errors |",
+    "|---|---|---:|---:|---:|---|---:|---:|---:|",
     ...rows,
   ].join("\n");
   const readme = readFileSync("bench/README.md", "utf8");

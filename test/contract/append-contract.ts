@@ -197,6 +197,28 @@ export function describeAppendContract(createStore: StoreFactory): void {
       expect(await store.aggregateSequence(ownerA, "target", "t1")).toBe(2n);
     });
 
+    it("commits concurrent appends independently: one that fails takes nothing of the others with it", async () => {
+      const { store } = fresh;
+      const seen: bigint[] = [];
+      store.subscribe((events) => seen.push(...events.map((event) => event.position)));
+      const stale = { aggregateType: "order", aggregateId: "o2", sequence: 5n };
+
+      const [first, failed, third] = await Promise.allSettled([
+        appendEvents(store, [orderEvent("o1")]),
+        store.append({ actor: actorOf(ownerA), events: [orderEvent("o2")], expectations: [stale] }),
+        appendEvents(store, [orderEvent("o3"), orderEvent("o3", "order.paid")]),
+      ]);
+
+      expect(first.status).toBe("fulfilled");
+      expect(third.status).toBe("fulfilled");
+      expect(failed.status).toBe("rejected");
+      expect((failed as PromiseRejectedResult).reason).toMatchObject({ reason: "concurrent_modification" });
+      const positions = [first, third].flatMap((r) => (r as PromiseFulfilledResult<{ position: bigint }[]>).value.map((e) => e.position));
+      expect(positions).toEqual([1n, 2n, 3n]);
+      expect(seen).toEqual([1n, 2n, 3n]);
+      expect(await store.aggregateSequence(ownerA, "order", "o2")).toBe(0n);
+    });
+
     it("writes nothing for an append without events", async () => {
       const { store } = fresh;
       const stored = await store.append({ actor: actorOf(), events: [], expectations: [] });

@@ -71,7 +71,9 @@ export function createAppender(db: Sqlite.Database, statements: StatementCache):
     });
   });
 
-  return (request, createdAt) => append.immediate(request, createdAt);
+  // A transaction function: alone it is its own transaction; inside a group
+  // commit it becomes a savepoint.
+  return append;
 }
 
 /** `ABORTED` (`concurrent_modification`): the aggregate moved on since the caller read it. */

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { createEventListeners } from "../event-listeners.js";
 import type { Store } from "../store.js";
 import { createAppender } from "./append.js";
+import { createGroupCommit } from "./group-commit.js";
 import { createEventQueries } from "./events-queries.js";
 import { createExecutionQueries } from "./execution-queries.js";
 import { loadMigrations, migrate } from "./migrate.js";
@@ -44,18 +45,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   }
   const statements = createStatementCache(db);
   const readPage = createPageReader(db, statements);
-  const append = createAppender(db, statements);
+  const listeners = createEventListeners(logger);
+  const groupCommit = createGroupCommit(db, createAppender(db, statements), (stored) => listeners.notify(stored));
   const events = createEventQueries(db, statements, readPage);
   const targets = createTargetQueries(db, readPage);
   const executions = createExecutionQueries(db, readPage);
-  const listeners = createEventListeners(logger);
 
   return {
-    async append(request) {
-      const stored = append(request, new Date());
-      listeners.notify(stored);
-      return stored;
-    },
+    append: (request) => groupCommit.append(request),
     aggregateSequence: async (owner, aggregateType, aggregateId) =>
       events.aggregateSequence(owner, aggregateType, aggregateId),
     listEvents: async (owner, filter, page) => events.listEvents(owner, filter, page),
@@ -74,6 +71,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     executionFunctionNames: async (owner) => executions.executionFunctionNames(owner),
     async close() {
       if (!db.open) return;
+      groupCommit.flush();
       db.pragma("optimize");
       db.close();
       logger?.info({ path: options.path }, "sqlite store closed");
