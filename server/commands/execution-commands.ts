@@ -22,7 +22,7 @@ type IncludeGraph = Map<ConditionKey, ConditionKey[]>;
 
 const includeElement = (include: ConditionKey): ExecutionElement => ({ kind: "include", include });
 import { lastEventDetails } from "./last-details.js";
-import { retryOnConflict } from "./retry.js";
+import { createAggregateCommandRunner } from "./retry.js";
 
 /** The RPCs this server serves, which request/response conditions may name. */
 export interface RpcRegistry {
@@ -38,6 +38,7 @@ export interface ExecutionCommandsDeps {
 /** Creates the execution commands. */
 export function createExecutionCommands(deps: ExecutionCommandsDeps) {
   const { store, rpcRegistry } = deps;
+  const runCommand = createAggregateCommandRunner();
 
   function requireKnownRpc(condition: Condition): void {
     if (condition.type !== "request" && condition.type !== "response") return;
@@ -127,9 +128,9 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
     ): Promise<{ details?: Details }> {
       requireKnownRpc(condition);
       const key = conditionKey(condition);
-      if (elements.length === 0) return remove(actor, key, expectedSequence);
+      const owner = actor.resourceOwner;
+      if (elements.length === 0) return runCommand(`${owner}\0${key}`, () => remove(actor, key, expectedSequence), expectedSequence);
       const run = async () => {
-        const owner = actor.resourceOwner;
         const [current, graph] = await Promise.all([store.getExecution(owner, key), store.includeGraph(owner)]);
         checkExpected(key, current, expectedSequence);
         // The graph check first: a self-include is a cycle, not a missing include.
@@ -146,13 +147,13 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
         const [set] = await store.append({ actor, events, expectations });
         return { details: detailsOf(set!) };
       };
-      return expectedSequence === undefined ? retryOnConflict(run) : run();
+      return runCommand(`${owner}\0${key}`, run, expectedSequence);
     },
 
     /** Removes the execution of a condition. Idempotent; refused while others include it. */
     async deleteExecution(actor: Actor, condition: Condition, expectedSequence?: bigint): Promise<{ details?: Details }> {
-      const run = () => remove(actor, conditionKey(condition), expectedSequence);
-      return expectedSequence === undefined ? retryOnConflict(run) : run();
+      const key = conditionKey(condition);
+      return runCommand(`${actor.resourceOwner}\0${key}`, () => remove(actor, key, expectedSequence), expectedSequence);
     },
   };
 }

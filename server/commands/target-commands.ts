@@ -15,7 +15,7 @@ import {
 } from "../domain/target.js";
 import type { SequenceExpectation, Store } from "../store/store.js";
 import { lastEventDetails } from "./last-details.js";
-import { retryOnConflict } from "./retry.js";
+import { createAggregateCommandRunner } from "./retry.js";
 
 export interface TargetCommandsDeps {
   readonly store: Store;
@@ -49,6 +49,7 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
   const newSigningKey = deps.newSigningKey ?? generateSigningKey;
+  const runCommand = createAggregateCommandRunner();
 
   async function requireUniqueName(owner: string, name: string, exceptId?: string): Promise<void> {
     const holder = await store.getTargetByName(owner, name);
@@ -108,7 +109,7 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
         });
         return { details: detailsOf(changed!), ...(newKey ? { signingKey: newKey } : {}) };
       };
-      return expectedSequence === undefined ? retryOnConflict(run) : run();
+      return runCommand(`${actor.resourceOwner}\0${id}`, run, expectedSequence);
     },
 
     /**
@@ -150,7 +151,7 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
         });
         return { details: detailsOf(removed!) };
       };
-      return expectedSequence === undefined ? retryOnConflict(run) : run();
+      return runCommand(`${owner}\0${id}`, run, expectedSequence);
     },
   };
 }
