@@ -19,6 +19,7 @@ import { createHealthService } from "./api/health-service.js";
 import { createErrorInterceptor } from "./api/interceptors/errors.js";
 import { createRequestContextInterceptor } from "./api/interceptors/request-context.js";
 import { createReflectionServices } from "./api/reflection-service.js";
+import { withRequestId } from "./api/request-id.js";
 import { createTargetService } from "./api/target-service.js";
 import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
 import { createTargetCommands } from "./commands/target-commands.js";
@@ -85,7 +86,7 @@ export function createApp(options: AppOptions): App {
     for (const { service, impl } of reflection) router.service(service, impl);
   };
 
-  const handler = connectNodeAdapter({
+  const handler = withRequestId(connectNodeAdapter({
     routes,
     readMaxBytes: config.maxRequestBytes,
     interceptors: [
@@ -93,7 +94,7 @@ export function createApp(options: AppOptions): App {
       createErrorInterceptor(),
       createValidateInterceptor(),
     ],
-  });
+  }));
 
   return {
     handler,

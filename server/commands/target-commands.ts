@@ -3,6 +3,7 @@
  * removed from every execution that lists them in the same append.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import type { ConditionKey } from "../domain/condition.js";
 import { type Actor, type Details, detailsOf } from "../domain/events.js";
 import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
 import { decideRemoveTargetFromExecutions } from "../domain/execution.js";
@@ -58,6 +59,30 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
         name,
       });
     }
+  }
+
+  /** Executions that list the target, and every execution that includes one of them, transitively. */
+  async function affectedExecutions(owner: string, targetId: string) {
+    const { items: listing } = await store.listExecutions(owner, {
+      page: { offset: 0, limit: Number.MAX_SAFE_INTEGER, asc: true },
+      filters: [{ kind: "target", targetId }],
+    });
+    const graph = await store.includeGraph(owner);
+    const includedBy = new Map<ConditionKey, ConditionKey[]>();
+    for (const [includer, includes] of graph) {
+      for (const included of includes) includedBy.set(included, [...(includedBy.get(included) ?? []), includer]);
+    }
+    const executions = new Map(listing.map((execution) => [execution.key, execution]));
+    const pending = [...executions.keys()];
+    while (pending.length > 0) {
+      for (const includer of includedBy.get(pending.pop()!) ?? []) {
+        if (executions.has(includer)) continue;
+        const execution = await store.getExecution(owner, includer);
+        if (execution) executions.set(includer, execution);
+        pending.push(includer);
+      }
+    }
+    return { executions, includers: (key: ConditionKey) => includedBy.get(key) ?? [] };
   }
 
   async function loadTarget(owner: string, id: string, expectedSequence?: bigint): Promise<Target> {
@@ -132,13 +157,10 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
         if (expectedSequence !== undefined && expectedSequence !== target.details.sequence) {
           throw sequenceMismatch("target", id, expectedSequence, target.details.sequence);
         }
-        const { items: listing } = await store.listExecutions(owner, {
-          page: { offset: 0, limit: Number.MAX_SAFE_INTEGER, asc: true },
-          filters: [{ kind: "target", targetId: id }],
-        });
+        const affected = await affectedExecutions(owner, id);
         const expectations: SequenceExpectation[] = [
           { aggregateType: "target", aggregateId: id, sequence: target.details.sequence },
-          ...listing.map((execution) => ({
+          ...[...affected.executions.values()].map((execution) => ({
             aggregateType: "execution",
             aggregateId: execution.key,
             sequence: execution.details.sequence,
@@ -146,7 +168,10 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
         ];
         const [removed] = await store.append({
           actor,
-          events: [...decideRemoveTarget(id), ...decideRemoveTargetFromExecutions(id, listing)],
+          events: [
+            ...decideRemoveTarget(id),
+            ...decideRemoveTargetFromExecutions(id, affected.executions, affected.includers),
+          ],
           expectations,
         });
         return { details: detailsOf(removed!) };

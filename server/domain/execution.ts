@@ -43,17 +43,36 @@ export function decideRemoveExecution(key: ConditionKey, current: Execution | un
 }
 
 /**
- * The events that take `targetId` out of every execution that lists it: an
- * `execution.set` with the remaining list, or `execution.removed` when none remain.
+ * The events that take `targetId` out of every execution: an `execution.set`
+ * with the remaining list, or `execution.removed` when nothing remains — and
+ * an execution removed that way also leaves every list that includes it, by
+ * the same rule, so no include ever points at a removed execution.
+ * `executions` must hold every execution that lists the target and, through
+ * `includers`, every execution that includes one of them, transitively.
  */
-export function decideRemoveTargetFromExecutions(targetId: string, executions: readonly Execution[]): NewEvent[] {
-  return executions.flatMap((execution) =>
-    decideSetExecution(
-      execution.condition,
-      execution,
-      execution.elements.filter((element) => element.kind !== "target" || element.targetId !== targetId),
-    ),
-  );
+export function decideRemoveTargetFromExecutions(
+  targetId: string,
+  executions: ReadonlyMap<ConditionKey, Execution>,
+  includers: (key: ConditionKey) => readonly ConditionKey[],
+): NewEvent[] {
+  const lists = new Map<ConditionKey, readonly ExecutionElement[]>();
+  const removed: ConditionKey[] = [];
+  const drop = (key: ConditionKey, keep: (element: ExecutionElement) => boolean) => {
+    const current = lists.get(key) ?? executions.get(key)?.elements;
+    if (!current || removed.includes(key)) return;
+    const remaining = current.filter(keep);
+    lists.set(key, remaining);
+    if (remaining.length === 0) removed.push(key);
+  };
+  for (const [key] of executions) drop(key, (e) => e.kind !== "target" || e.targetId !== targetId);
+  for (let index = 0; index < removed.length; index++) {
+    const gone = removed[index]!;
+    for (const includer of includers(gone)) drop(includer, (e) => e.kind !== "include" || e.include !== gone);
+  }
+  return [...lists].flatMap(([key, remaining]) => {
+    const execution = executions.get(key)!;
+    return decideSetExecution(execution.condition, execution, remaining);
+  });
 }
 
 /** Ids of the targets an element list names directly. */

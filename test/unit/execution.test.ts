@@ -114,6 +114,9 @@ describe("decideRemoveExecution", () => {
   });
 });
 
+const byKey = (...executions: Execution[]) => new Map(executions.map((execution) => [execution.key, execution]));
+const noIncluders = () => [];
+
 describe("decideRemoveTargetFromExecutions", () => {
   it("sets the remaining list, in order, on every execution that lists the target", () => {
     // given
@@ -121,7 +124,7 @@ describe("decideRemoveTargetFromExecutions", () => {
     const second = existingExecution(jobGroup, [target("gone"), target("t3")]);
 
     // when
-    const events = decideRemoveTargetFromExecutions("gone", [first, second]);
+    const events = decideRemoveTargetFromExecutions("gone", byKey(first, second), noIncluders);
 
     // then
     expect(events).toEqual([
@@ -142,19 +145,40 @@ describe("decideRemoveTargetFromExecutions", () => {
 
   it("removes an execution whose only elements were the target", () => {
     const only = existingExecution(jobGroup, [target("gone"), target("gone")]);
-    expect(decideRemoveTargetFromExecutions("gone", [only])).toEqual([
+    expect(decideRemoveTargetFromExecutions("gone", byKey(only), noIncluders)).toEqual([
       { aggregateType: "execution", aggregateId: "event:group:job", type: "execution.removed", payload: { condition: jobGroup } },
     ]);
   });
 
   it("leaves executions that do not list the target alone", () => {
     const other = existingExecution(enrich, [target("t1"), include("function:name:gone")]);
-    expect(decideRemoveTargetFromExecutions("gone", [other])).toEqual([]);
+    expect(decideRemoveTargetFromExecutions("gone", byKey(other), noIncluders)).toEqual([]);
+  });
+
+  it("takes an execution it empties out of every list that includes it, transitively", () => {
+    // given: inner = [gone]; middle = [include inner]; outer = [include middle, t9]
+    const innerCondition = { type: "function", scope: "name", name: "inner" } as const;
+    const middleCondition = { type: "function", scope: "name", name: "middle" } as const;
+    const inner = existingExecution(innerCondition, [target("gone")]);
+    const middle = existingExecution(middleCondition, [include(inner.key)]);
+    const outer = existingExecution(enrich, [include(middle.key), target("t9")]);
+    const includedBy: Record<string, string[]> = { [inner.key]: [middle.key], [middle.key]: [outer.key] };
+
+    // when
+    const events = decideRemoveTargetFromExecutions("gone", byKey(inner, middle, outer), (key) => includedBy[key] ?? []);
+
+    // then
+    expect(events.map((event) => [event.aggregateId, event.type])).toEqual([
+      [inner.key, "execution.removed"],
+      [middle.key, "execution.removed"],
+      [outer.key, "execution.set"],
+    ]);
+    expect(events[2]?.payload.elements).toEqual([target("t9")]);
   });
 
   it("does not touch includes whose key equals the target id", () => {
     const withInclude = existingExecution(enrich, [include("gone"), target("gone")]);
-    const events = decideRemoveTargetFromExecutions("gone", [withInclude]);
+    const events = decideRemoveTargetFromExecutions("gone", byKey(withInclude), noIncluders);
     expect(events[0]?.payload.elements).toEqual([include("gone")]);
   });
 });

@@ -4,13 +4,11 @@
  * actor, answers the id in the `x-request-id` header, and writes one access
  * log line per RPC with its code and duration.
  */
-import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Actor } from "../../domain/events.js";
 import { requestContextKey } from "../context.js";
-
-const saneRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+import { requestIdFrom } from "../request-id.js";
 
 /** Creates the request-context interceptor. `actorFor` decides who a request acts for. */
 export function createRequestContextInterceptor(options: {
@@ -18,8 +16,8 @@ export function createRequestContextInterceptor(options: {
   actorFor: (headers: Headers) => Actor;
 }): Interceptor {
   return (next) => async (request) => {
-    const offered = request.header.get("x-request-id");
-    const requestId = offered && saneRequestId.test(offered) ? offered : randomUUID();
+    // Usually fixed already by withRequestId at the HTTP layer; in-memory transports have none.
+    const requestId = requestIdFrom(request.header.get("x-request-id"));
     const procedure = `${request.method.parent.typeName}/${request.method.name}`;
     let child: Logger | undefined;
     request.contextValues.set(requestContextKey, {
