@@ -3,7 +3,7 @@
  * targets and executions, and what racing clients see: one winner per target
  * name, every update applied once, no execution left pointing at a deleted target.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createTarget,
   expectJsonError,
@@ -13,17 +13,9 @@ import {
   uniqueName,
 } from "../support/api-fixtures.js";
 import { getJson, postJson } from "../support/clients.js";
-import { type RunningServer, startServer } from "../support/start-server.js";
+import { useServer } from "../support/use-server.js";
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useServer("all");
 
 describe("expected_sequence", () => {
   it("fails a mismatching update or delete with ABORTED sequence_mismatch and applies a matching one", async () => {

@@ -3,7 +3,7 @@
  * ListExecutionFunctions, ListExecutionMethods and ListExecutionServices, over
  * Connect JSON, grpc-js and gRPC-web. A fresh server per test.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExecutionType } from "../../gen/switchyard/v1/execution_pb.js";
 import {
   createTarget,
@@ -14,17 +14,9 @@ import {
   target,
 } from "../support/api-fixtures.js";
 import { createGrpcClients, createGrpcWebClients, getJson, grpcUnary, postJson } from "../support/clients.js";
-import { type RunningServer, startServer } from "../support/start-server.js";
+import { useServer } from "../support/use-server.js";
 
-let server: RunningServer;
-
-beforeEach(async () => {
-  server = await startServer();
-});
-
-afterEach(async () => {
-  await server?.close();
-});
+const server = useServer("each");
 
 const executeJob = { request: { method: "/switchyard.v1.JobService/ExecuteJob" } };
 const jobResponses = { response: { service: "switchyard.v1.JobService" } };

@@ -4,7 +4,7 @@
  * references that must exist, and optimistic concurrency. A fresh server per
  * test, because conditions (the executions' keys) are few and shared.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
   createTarget,
@@ -18,17 +18,9 @@ import {
   uniqueName,
 } from "../support/api-fixtures.js";
 import { connectErrorOf, createGrpcWebClients, getJson, postJson } from "../support/clients.js";
-import { type RunningServer, startServer } from "../support/start-server.js";
+import { useServer } from "../support/use-server.js";
 
-let server: RunningServer;
-
-beforeEach(async () => {
-  server = await startServer();
-});
-
-afterEach(async () => {
-  await server?.close();
-});
+const server = useServer("each");
 
 const executeJob = { request: { method: "/switchyard.v1.JobService/ExecuteJob" } };
 const enrich = functionCondition("enrich");

@@ -2,7 +2,7 @@
  * DeleteTarget end to end: idempotent deletes, and the cascade out of every
  * execution that lists the target, with one event per execution.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createTarget,
   expectJsonError,
@@ -15,17 +15,9 @@ import {
   uniqueName,
 } from "../support/api-fixtures.js";
 import { postJson } from "../support/clients.js";
-import { type RunningServer, startServer } from "../support/start-server.js";
+import { useServer } from "../support/use-server.js";
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useServer("all");
 
 describe("DeleteTarget", () => {
   it("is idempotent: a second delete answers the same details, an unknown id answers none", async () => {

@@ -6,22 +6,14 @@ import { connect as connectHttp2 } from "node:http2";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { SetExecutionRequestSchema } from "../../gen/switchyard/v1/execution_pb.js";
 import type { CreateTargetRequestSchema } from "../../gen/switchyard/v1/target_pb.js";
 import { type JsonReply, connectErrorOf, createGrpcWebClients, postJson } from "../support/clients.js";
-import { type RunningServer, startServer } from "../support/start-server.js";
+import { useServer } from "../support/use-server.js";
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useServer("all");
 
 type Call = (web: ReturnType<typeof createGrpcWebClients>) => Promise<unknown>;
 type TargetInit = MessageInitShape<typeof CreateTargetRequestSchema>;
