@@ -1,0 +1,124 @@
+/**
+ * The real entry point (`server/main.ts`, what `npm start` runs) in its own
+ * process: configuration from the environment, JSON logs, graceful SIGTERM.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EventService } from "../../gen/switchyard/v1/event_pb.js";
+import { TargetService } from "../../gen/switchyard/v1/target_pb.js";
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly lines: Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+}
+
+let directory: string;
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "switchyard-main-"));
+});
+
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function startMain(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: { ...process.env, SWITCHYARD_PORT: "0", SWITCHYARD_DATABASE: join(directory, "db", "switchyard.db"), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      lines.push(entry);
+      if (entry.msg === "listening") resolve({ child, url: String(entry.url), lines, exited });
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+}
+
+describe("npm start (server/main.ts)", () => {
+  it("serves on the configured address and database, and logs JSON with a request id per RPC", async () => {
+    const server = await startMain({});
+    try {
+      const targets = createClient(TargetService, createGrpcTransport({ baseUrl: server.url }));
+      const created = await targets.createTarget({
+        name: "audit",
+        endpoint: "http://127.0.0.1:9000/hook",
+        timeout: { seconds: 5n },
+        targetType: { case: "restWebhook", value: { interruptOnError: true } },
+      });
+
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(created.signingKey).toMatch(/^whsec_/);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      const rpc = server.lines.find((line) => line.msg === "rpc");
+      expect(rpc).toMatchObject({ procedure: "switchyard.v1.TargetService/CreateTarget", code: "ok" });
+      expect(rpc?.requestId).toEqual(expect.any(String));
+    } finally {
+      server.child.kill("SIGKILL");
+    }
+  });
+
+  it("on SIGTERM ends open streams cleanly, exits 0 and keeps every acknowledged write", async () => {
+    // given: a live WatchEvents stream and one acknowledged write
+    const first = await startMain({ SWITCHYARD_SHUTDOWN_GRACE_MS: "5000" });
+    const transport = createGrpcTransport({ baseUrl: first.url });
+    const events = createClient(EventService, transport);
+    const seen: string[] = [];
+    const watching = (async () => {
+      for await (const { event } of events.watchEvents({ fromPosition: 1n })) seen.push(event!.type);
+    })();
+    await createClient(TargetService, transport).createTarget({
+      name: "kept",
+      endpoint: "https://example.com/hook",
+      timeout: { seconds: 1n },
+      targetType: { case: "restAsync", value: {} },
+    });
+    await expect.poll(() => seen).toEqual(["target.added"]);
+
+    // when
+    const started = Date.now();
+    first.child.kill("SIGTERM");
+
+    // then: the stream completes without error, well before the grace period, and the process exits 0
+    await expect(watching).resolves.toBeUndefined();
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(first.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(["shutting down", "stopped"]));
+
+    // and the data is there after a restart on the same file
+    const second = await startMain({});
+    try {
+      const listed = await createClient(TargetService, createGrpcTransport({ baseUrl: second.url })).listTargets({});
+      expect(listed.targets.map((target) => target.name)).toEqual(["kept"]);
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+  });
+
+  it("refuses to start with a bad configuration and says why", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+      env: { ...process.env, SWITCHYARD_PORT: "eighty" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('SWITCHYARD_PORT must be a number, not "eighty"');
+  });
+});
