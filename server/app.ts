@@ -72,7 +72,11 @@ export function createApp(options: AppOptions): App {
   const targetCommands = createTargetCommands({ store, signingKeyOverlapMs: config.signingKeyOverlapMs });
   const executionCommands = createExecutionCommands({ store, rpcRegistry });
   const health = createHealthService({ services: apiServices.map((service) => service.typeName) });
-  const reflection = createReflectionServices([...apiFiles], apiServices.map((service) => service.typeName));
+  // Reflection describes everything served here, health included (it adds itself).
+  const reflection = createReflectionServices(
+    [...apiFiles, health.service.file],
+    [...apiServices, health.service].map((service) => service.typeName),
+  );
 
   const routes = (router: ConnectRouter) => {
     router.service(TargetService, createTargetService({ store, commands: targetCommands }));
