@@ -3,7 +3,7 @@
  * Pure decisions from commands and current state to events.
  */
 import { type Condition, type ConditionKey, conditionKey } from "./condition.js";
-import type { Details, NewEvent } from "./events.js";
+import { type Details, type NewEvent, type StoredEvent, detailsOf } from "./events.js";
 
 /** One element of an execution's list: a target id, or an included condition (by key). */
 export type ExecutionElement =
@@ -93,4 +93,28 @@ function sameElements(a: readonly ExecutionElement[], b: readonly ExecutionEleme
 function sameElement(a: ExecutionElement, b: ExecutionElement | undefined): boolean {
   if (b === undefined || a.kind !== b.kind) return false;
   return a.kind === "target" ? a.targetId === (b as typeof a).targetId : a.include === (b as typeof a).include;
+}
+
+/**
+ * The execution after `event`: what the projection holds, computed in memory.
+ * Undefined once removed; events of other aggregates leave it unchanged.
+ */
+export function evolveExecution(current: Execution | undefined, event: StoredEvent): Execution | undefined {
+  if (event.aggregateType !== "execution") return current;
+  switch (event.type) {
+    case "execution.set": {
+      const { condition, elements } = event.payload as { condition: Condition; elements: ExecutionElement[] };
+      return {
+        key: event.aggregateId,
+        condition,
+        elements,
+        createdAt: current?.createdAt ?? event.createdAt,
+        details: detailsOf(event),
+      };
+    }
+    case "execution.removed":
+      return undefined;
+    default:
+      return current;
+  }
 }

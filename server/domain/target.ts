@@ -2,7 +2,7 @@
  * Targets: the HTTP endpoints Switchyard calls. Pure decisions from commands
  * and current state to events.
  */
-import type { Details, NewEvent } from "./events.js";
+import { type Details, type NewEvent, type StoredEvent, detailsOf } from "./events.js";
 
 export type TargetType =
   | { readonly kind: "webhook"; readonly interruptOnError: boolean }
@@ -87,4 +87,42 @@ export function decideRemoveTarget(id: string): NewEvent[] {
 function sameTargetType(a: TargetType, b: TargetType): boolean {
   if (a.kind !== b.kind) return false;
   return a.kind === "async" || a.interruptOnError === (b as { interruptOnError: boolean }).interruptOnError;
+}
+
+/**
+ * The target after `event`: what the projection holds, computed in memory
+ * (for indexes that follow the event stream). Undefined once removed; events
+ * of other aggregates leave it unchanged.
+ */
+export function evolveTarget(current: Target | undefined, event: StoredEvent): Target | undefined {
+  if (event.aggregateType !== "target") return current;
+  const payload = event.payload as Partial<TargetSpec> & {
+    signingKey?: string;
+    previousSigningKey?: string;
+    previousSigningKeyExpiresAt?: string;
+  };
+  switch (event.type) {
+    case "target.added":
+      return {
+        ...(payload as TargetSpec),
+        id: event.aggregateId,
+        signingKey: payload.signingKey!,
+        createdAt: event.createdAt,
+        details: detailsOf(event),
+      };
+    case "target.changed": {
+      if (!current) return current;
+      const { previousSigningKeyExpiresAt, ...fields } = payload;
+      return {
+        ...current,
+        ...fields,
+        ...(previousSigningKeyExpiresAt ? { previousSigningKeyExpiresAt: new Date(previousSigningKeyExpiresAt) } : {}),
+        details: detailsOf(event),
+      } as Target;
+    }
+    case "target.removed":
+      return undefined;
+    default:
+      return current;
+  }
 }

@@ -133,6 +133,12 @@ export interface Store {
   /** Distinct function names that have an execution, sorted. */
   executionFunctionNames(owner: string): Promise<string[]>;
 
+  /**
+   * Every target and every execution of every owner (owners are in their
+   * details), for building in-memory indexes such as the router at start-up.
+   */
+  routingSnapshot(): Promise<{ targets: Target[]; executions: Execution[] }>;
+
   /** Closes the database; pending appends finish first. */
   close(): Promise<void>;
 }

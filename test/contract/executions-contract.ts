@@ -4,6 +4,7 @@ import { type Condition, conditionKey, functionKey } from "../../server/domain/c
 import type { ExecutionFilter, ExecutionQuery, Store } from "../../server/store/store.js";
 import {
   type StoreFactory,
+  addTarget,
   functionCondition,
   includeElement,
   nextMillisecond,
@@ -12,6 +13,7 @@ import {
   page,
   setExecution,
   targetElement,
+  targetSpec,
   useFreshStore,
 } from "./fixtures.js";
 
@@ -160,6 +162,27 @@ export function describeExecutionsContract(createStore: StoreFactory): void {
       expect(await fresh.store.executionFunctionNames(ownerA)).toEqual(["audit", "enrich"]);
       expect(await fresh.store.executionFunctionNames(ownerB)).toEqual(["enrich"]);
       expect(await fresh.store.executionFunctionNames("owner-without-executions")).toEqual([]);
+    });
+    it("answers a routing snapshot of every owner's targets and executions", async () => {
+      await seedExecutions(fresh.store);
+      await addTarget(fresh.store, "t1", targetSpec("first"), ownerA);
+      await addTarget(fresh.store, "t1", targetSpec("first"), ownerB);
+
+      const snapshot = await fresh.store.routingSnapshot();
+
+      const owned = (items: { details: { resourceOwner: string } }[], key: (item: never) => string) =>
+        items.map((item) => `${item.details.resourceOwner}/${key(item as never)}`).sort();
+      expect(owned(snapshot.targets, (t: { id: string }) => t.id)).toEqual([`${ownerA}/t1`, `${ownerB}/t1`]);
+      expect(owned(snapshot.executions, (e: { key: string }) => e.key)).toEqual(
+        [
+          `${ownerA}/event:group:job`,
+          `${ownerA}/function:name:audit`,
+          `${ownerA}/function:name:enrich`,
+          `${ownerA}/${conditionKey(getTargetMethod)}`,
+          `${ownerB}/function:name:enrich`,
+        ].sort(),
+      );
+      expect(snapshot.targets[0]?.signingKey).toMatch(/^whsec_/);
     });
   });
 }

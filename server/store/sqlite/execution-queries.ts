@@ -10,6 +10,7 @@ export interface ExecutionQueries {
   getExecution(owner: string, key: ConditionKey): Execution | undefined;
   listExecutions(owner: string, query: ExecutionQuery): Page<Execution>;
   allExecutions(owner: string): Execution[];
+  everyExecution(): Execution[];
   includeGraph(owner: string): Map<ConditionKey, ConditionKey[]>;
   executionFunctionNames(owner: string): string[];
 }
@@ -38,6 +39,7 @@ export function createExecutionQueries(db: Sqlite.Database, readPage: PageReader
   const all = db.prepare<[string], ExecutionRow>(
     `SELECT ${executionColumns} FROM executions e WHERE e.resource_owner = ? ORDER BY e.created_at, e.condition_key`,
   );
+  const every = db.prepare<[], ExecutionRow>(`SELECT ${executionColumns} FROM executions e`);
   const includeEdges = db.prepare<[string], { condition_key: string; include_key: string }>(
     "SELECT condition_key, include_key FROM execution_elements " +
       "WHERE resource_owner = ? AND include_key IS NOT NULL ORDER BY condition_key, position",
@@ -55,6 +57,7 @@ export function createExecutionQueries(db: Sqlite.Database, readPage: PageReader
       return row === undefined ? undefined : executionFromRow(row);
     },
     allExecutions: (owner) => all.all(owner).map(executionFromRow),
+    everyExecution: () => every.all().map(executionFromRow),
     includeGraph(owner) {
       const graph = new Map<ConditionKey, ConditionKey[]>();
       for (const edge of includeEdges.all(owner)) {

@@ -69,6 +69,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     allExecutions: async (owner) => executions.allExecutions(owner),
     includeGraph: async (owner) => executions.includeGraph(owner),
     executionFunctionNames: async (owner) => executions.executionFunctionNames(owner),
+    // One read transaction, so targets and executions agree with each other.
+    routingSnapshot: async () =>
+      db.transaction(() => ({ targets: targets.everyTarget(), executions: executions.everyExecution() }))(),
     async close() {
       if (!db.open) return;
       groupCommit.flush();

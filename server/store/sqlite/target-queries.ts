@@ -10,6 +10,7 @@ export interface TargetQueries {
   getTargetByName(owner: string, name: string): Target | undefined;
   listTargets(owner: string, query: TargetQuery): Page<Target>;
   existingTargetIds(owner: string, ids: readonly string[]): Set<string>;
+  everyTarget(): Target[];
 }
 
 interface TargetRow {
@@ -48,6 +49,7 @@ export function createTargetQueries(db: Sqlite.Database, readPage: PageReader): 
   const byId = db.prepare<[string, string], TargetRow>(
     `SELECT ${targetColumns} FROM targets WHERE resource_owner = ? AND id = ?`,
   );
+  const every = db.prepare<[], TargetRow>(`SELECT ${targetColumns} FROM targets`);
   const byName = db.prepare<[string, string], TargetRow>(
     `SELECT ${targetColumns} FROM targets WHERE resource_owner = ? AND name = ?`,
   );
@@ -60,6 +62,7 @@ export function createTargetQueries(db: Sqlite.Database, readPage: PageReader): 
   return {
     getTarget: (owner, id) => optionalTarget(byId.get(owner, id)),
     getTargetByName: (owner, name) => optionalTarget(byName.get(owner, name)),
+    everyTarget: () => every.all().map(targetFromRow),
     existingTargetIds: (owner, ids) => new Set(ids.length === 0 ? [] : existingIds.all(owner, jsonList(ids))),
     listTargets(owner, query) {
       const order = direction(query.page.asc);
