@@ -118,13 +118,9 @@ export interface Store {
   /** Target with this exact name, if any. */
   getTargetByName(owner: string, name: string): Promise<Target | undefined>;
   listTargets(owner: string, query: TargetQuery): Promise<Page<Target>>;
-  /** Which of `ids` exist for `owner`. */
-  existingTargetIds(owner: string, ids: readonly string[]): Promise<Set<string>>;
 
   getExecution(owner: string, key: ConditionKey): Promise<Execution | undefined>;
   listExecutions(owner: string, query: ExecutionQuery): Promise<Page<Execution>>;
-  /** Every execution of `owner`, ordered by creation. */
-  allExecutions(owner: string): Promise<Execution[]>;
   /**
    * The include graph of `owner`: for each execution that includes anything,
    * its directly included keys in list order. Cheap enough for every write.

@@ -136,7 +136,7 @@ export function describeAppendContract(createStore: StoreFactory): void {
       expect(error.metadata.actual_sequence).toBe("1");
       expect(error.metadata.expected_sequence).toBe("5");
       expect(await store.getExecution(ownerA, conditionKey(condition))).toBeUndefined();
-      expect(await store.allExecutions(ownerA)).toEqual([]);
+      expect((await store.listExecutions(ownerA, { page: page(), filters: [] })).total).toBe(0);
       expect(await store.lastPosition()).toBe(1n);
     });
 

@@ -69,7 +69,7 @@ export function describeExecutionsContract(createStore: StoreFactory): void {
       expect(execution?.elements).toEqual([targetElement("t2"), targetElement("t1")]);
       expect(execution?.createdAt).toEqual(first!.createdAt);
       expect(execution?.details).toEqual({ sequence: 2n, changeDate: second!.createdAt, resourceOwner: ownerA });
-      expect(await store.allExecutions(ownerA)).toHaveLength(1);
+      expect((await store.listExecutions(ownerA, executionQuery([]))).total).toBe(1);
     });
 
     it("projects execution.removed by deleting the row; a later set starts a new row", async () => {
@@ -144,7 +144,7 @@ export function describeExecutionsContract(createStore: StoreFactory): void {
     it("answers every execution of the owner and its distinct function names, sorted", async () => {
       await seedExecutions(fresh.store);
 
-      const all = await fresh.store.allExecutions(ownerA);
+      const all = (await fresh.store.listExecutions(ownerA, executionQuery([], { page: page({ asc: true }) }))).items;
       expect(all.map((execution) => execution.key)).toEqual([
         "function:name:enrich",
         conditionKey(getTargetMethod),

@@ -29,13 +29,12 @@ export function describeOwnerIsolationContract(createStore: StoreFactory): void 
       expect(await store.getTarget(ownerB, "t1")).toBeUndefined();
       expect(await store.getTargetByName(ownerB, "alpha")).toBeUndefined();
       expect(await store.listTargets(ownerB, { page: page(), sort: "id", filters: [] })).toEqual({ items: [], total: 0 });
-      expect(await store.existingTargetIds(ownerB, ["t1"])).toEqual(new Set());
       expect(await store.getExecution(ownerB, functionKey("enrich"))).toBeUndefined();
       expect(await store.listExecutions(ownerB, { page: page(), filters: [] })).toEqual({ items: [], total: 0 });
       expect(
         await store.listExecutions(ownerB, { page: page(), filters: [{ kind: "target", targetId: "t1" }] }),
       ).toEqual({ items: [], total: 0 });
-      expect(await store.allExecutions(ownerB)).toEqual([]);
+      expect(await store.includeGraph(ownerB)).toEqual(new Map());
       expect(await store.executionFunctionNames(ownerB)).toEqual([]);
       expect(await store.listEvents(ownerB, {}, page())).toEqual({ items: [], total: 0 });
       expect(await store.readEventsAfter(ownerB, 0n, {}, 100)).toEqual([]);

@@ -9,7 +9,6 @@ import { type PageReader, type Where, direction, jsonList, whereOwner } from "./
 export interface ExecutionQueries {
   getExecution(owner: string, key: ConditionKey): Execution | undefined;
   listExecutions(owner: string, query: ExecutionQuery): Page<Execution>;
-  allExecutions(owner: string): Execution[];
   everyExecution(): Execution[];
   includeGraph(owner: string): Map<ConditionKey, ConditionKey[]>;
   executionFunctionNames(owner: string): string[];
@@ -36,9 +35,6 @@ export function createExecutionQueries(db: Sqlite.Database, readPage: PageReader
   const byKey = db.prepare<[string, string], ExecutionRow>(
     `SELECT ${executionColumns} FROM executions e WHERE e.resource_owner = ? AND e.condition_key = ?`,
   );
-  const all = db.prepare<[string], ExecutionRow>(
-    `SELECT ${executionColumns} FROM executions e WHERE e.resource_owner = ? ORDER BY e.created_at, e.condition_key`,
-  );
   const every = db.prepare<[], ExecutionRow>(`SELECT ${executionColumns} FROM executions e`);
   const includeEdges = db.prepare<[string], { condition_key: string; include_key: string }>(
     "SELECT condition_key, include_key FROM execution_elements " +
@@ -56,7 +52,6 @@ export function createExecutionQueries(db: Sqlite.Database, readPage: PageReader
       const row = byKey.get(owner, key);
       return row === undefined ? undefined : executionFromRow(row);
     },
-    allExecutions: (owner) => all.all(owner).map(executionFromRow),
     everyExecution: () => every.all().map(executionFromRow),
     includeGraph(owner) {
       const graph = new Map<ConditionKey, ConditionKey[]>();

@@ -63,10 +63,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     getTarget: async (owner, id) => targets.getTarget(owner, id),
     getTargetByName: async (owner, name) => targets.getTargetByName(owner, name),
     listTargets: async (owner, query) => targets.listTargets(owner, query),
-    existingTargetIds: async (owner, ids) => targets.existingTargetIds(owner, ids),
     getExecution: async (owner, key) => executions.getExecution(owner, key),
     listExecutions: async (owner, query) => executions.listExecutions(owner, query),
-    allExecutions: async (owner) => executions.allExecutions(owner),
     includeGraph: async (owner) => executions.includeGraph(owner),
     executionFunctionNames: async (owner) => executions.executionFunctionNames(owner),
     // One read transaction, so targets and executions agree with each other.

@@ -9,7 +9,6 @@ export interface TargetQueries {
   getTarget(owner: string, id: string): Target | undefined;
   getTargetByName(owner: string, name: string): Target | undefined;
   listTargets(owner: string, query: TargetQuery): Page<Target>;
-  existingTargetIds(owner: string, ids: readonly string[]): Set<string>;
   everyTarget(): Target[];
 }
 
@@ -53,17 +52,11 @@ export function createTargetQueries(db: Sqlite.Database, readPage: PageReader): 
   const byName = db.prepare<[string, string], TargetRow>(
     `SELECT ${targetColumns} FROM targets WHERE resource_owner = ? AND name = ?`,
   );
-  const existingIds = db
-    .prepare<[string, string], string>(
-      "SELECT id FROM targets WHERE resource_owner = ? AND id IN (SELECT value FROM json_each(?))",
-    )
-    .pluck();
 
   return {
     getTarget: (owner, id) => optionalTarget(byId.get(owner, id)),
     getTargetByName: (owner, name) => optionalTarget(byName.get(owner, name)),
     everyTarget: () => every.all().map(targetFromRow),
-    existingTargetIds: (owner, ids) => new Set(ids.length === 0 ? [] : existingIds.all(owner, jsonList(ids))),
     listTargets(owner, query) {
       const order = direction(query.page.asc);
       const column = sortColumns[query.sort];
