@@ -176,3 +176,17 @@ describe("malformed bodies", () => {
     expect(JSON.parse(reply.connectBody).code).toBe("invalid_argument");
   });
 });
+
+describe("request size", () => {
+  it("refuses a request over 4 MiB with RESOURCE_EXHAUSTED and stores nothing", async () => {
+    const oversized = { name: "x".repeat(4 * 1024 * 1024), endpoint: "https://example.com/hook", timeout: "1s", restAsync: {} };
+
+    const reply = await postJson(server.baseUrl, "TargetService/CreateTarget", oversized);
+    const listed = await postJson(server.baseUrl, "TargetService/ListTargets", {});
+
+    expect(reply.status).toBe(429);
+    expect(reply.body.code).toBe("resource_exhausted");
+    expect(listed.body.targets ?? []).toEqual([]);
+    expect(listed.body.pagination.totalResult ?? "0").toBe("0");
+  });
+});
