@@ -21,6 +21,7 @@ import { createRequestContextInterceptor } from "./api/interceptors/request-cont
 import { createReflectionServices } from "./api/reflection-service.js";
 import { withRequestId } from "./api/request-id.js";
 import { createTargetService } from "./api/target-service.js";
+import { createEventCommands } from "./commands/event-commands.js";
 import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
 import { createTargetCommands } from "./commands/target-commands.js";
 import type { Config } from "./config.js";
@@ -71,6 +72,7 @@ export function createApp(options: AppOptions): App {
   const rpcRegistry = apiRpcRegistry();
   const targetCommands = createTargetCommands({ store, signingKeyOverlapMs: config.signingKeyOverlapMs });
   const executionCommands = createExecutionCommands({ store, rpcRegistry });
+  const eventCommands = createEventCommands({ store });
   const health = createHealthService({ services: apiServices.map((service) => service.typeName) });
   // Reflection describes everything served here, health included (it adds itself).
   const reflection = createReflectionServices(
@@ -81,7 +83,7 @@ export function createApp(options: AppOptions): App {
   const routes = (router: ConnectRouter) => {
     router.service(TargetService, createTargetService({ store, commands: targetCommands }));
     router.service(ExecutionService, createExecutionService({ store, commands: executionCommands, rpcRegistry }));
-    router.service(EventService, createEventService({ store, shutdownSignal: shutdown.signal }));
+    router.service(EventService, createEventService({ store, commands: eventCommands, shutdownSignal: shutdown.signal }));
     // Jobs and deliveries are part of the contract; their handlers land with
     // their issues. Until then every method answers UNIMPLEMENTED.
     router.service(JobService, {});

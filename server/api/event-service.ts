@@ -1,21 +1,25 @@
 /** EventService: list and watch the event store. PushEvent lands with event executions. */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   EventService,
   ListEventsResponseSchema,
+  PushEventResponseSchema,
   WatchEventsResponseSchema,
 } from "../../gen/switchyard/v1/event_pb.js";
+import type { EventCommands } from "../commands/event-commands.js";
 import type { StoredEvent } from "../domain/events.js";
 import { SwitchyardError } from "../domain/errors.js";
 import type { Store } from "../store/store.js";
 import { QueueOverflowError, createAsyncQueue } from "./async-queue.js";
 import { actorOf } from "./context.js";
+import { idempotencyKeyOf } from "./idempotency-key.js";
 import { pageFromProto, paginationToProto, positionFromProto, timeRangeFromProto } from "./mappers/common.js";
 import { eventFilterFromProto, eventMatches, eventToProto } from "./mappers/event-mapper.js";
 
 export interface EventServiceDeps {
   readonly store: Store;
+  readonly commands: EventCommands;
   /** Aborts when the server shuts down: open watches then end cleanly. */
   readonly shutdownSignal: AbortSignal;
   /** Live events a watcher may fall behind by before its stream fails (default 10,000). */
@@ -91,8 +95,19 @@ export function createEventService(deps: EventServiceDeps): ServiceImpl<typeof E
       }
     },
 
-    pushEvent() {
-      throw new ConnectError("PushEvent lands with event executions and durable delivery", Code.Unimplemented);
+    async pushEvent(request, context) {
+      const key = idempotencyKeyOf(request.idempotencyKey, context.requestHeader);
+      const stored = await deps.commands.pushEvent(
+        actorOf(context),
+        {
+          type: request.type,
+          aggregateType: request.aggregateType,
+          aggregateId: request.aggregateId,
+          payload: request.payload ?? {},
+        },
+        key,
+      );
+      return create(PushEventResponseSchema, { event: eventToProto(stored) });
     },
   };
 }

@@ -29,6 +29,29 @@ export interface AppendRequest {
    * `concurrent_modification`, and writes nothing.
    */
   readonly expectations: readonly SequenceExpectation[];
+  /**
+   * Records that `key` (in `scope`) produced this append, in the same
+   * transaction. Its result is the position of the first event. When the key
+   * is already recorded the whole append fails with kind `already_exists`,
+   * reason `idempotency_key_taken`, and writes nothing.
+   */
+  readonly idempotency?: IdempotencyClaim;
+}
+
+/** An idempotency key claimed by an append. */
+export interface IdempotencyClaim {
+  readonly scope: string;
+  readonly key: string;
+  /** Hash of the request, to tell a retry from a different request with the same key. */
+  readonly requestHash: string;
+}
+
+/** What an idempotency key produced. */
+export interface IdempotencyRecord {
+  readonly requestHash: string;
+  /** Position of the first event the keyed append wrote. */
+  readonly position: bigint;
+  readonly createdAt: Date;
 }
 
 /** A page request: offset/limit, ascending or descending. */
@@ -109,6 +132,10 @@ export interface Store {
   listEvents(owner: string, filter: EventFilter, page: PageQuery): Promise<Page<StoredEvent>>;
   /** Up to `limit` events of `owner` with position > `afterPosition`, ascending. For replays. */
   readEventsAfter(owner: string, afterPosition: bigint, filter: EventFilter, limit: number): Promise<StoredEvent[]>;
+  /** One event of `owner` by position. */
+  getEvent(owner: string, position: bigint): Promise<StoredEvent | undefined>;
+  /** The record of an idempotency key, if it was claimed. */
+  getIdempotencyRecord(owner: string, scope: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Highest position in the store (all owners), 0n when empty. */
   lastPosition(): Promise<bigint>;
   /** Listens to committed events of every owner; returns the unsubscribe function. */

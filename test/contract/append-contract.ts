@@ -219,6 +219,24 @@ export function describeAppendContract(createStore: StoreFactory): void {
       expect(await store.aggregateSequence(ownerA, "order", "o2")).toBe(0n);
     });
 
+    it("claims an idempotency key in the same transaction: once per owner and scope, concurrent duplicates included", async () => {
+      const { store } = fresh;
+      const claim = { scope: "push_event", key: "k-1", requestHash: "hash-a" };
+      const keyed = (owner: string) =>
+        store.append({ actor: actorOf(owner), events: [orderEvent("o1")], expectations: [], idempotency: claim });
+
+      const outcomes = await Promise.allSettled([keyed(ownerA), keyed(ownerA), keyed(ownerA), keyed(ownerB)]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ kind: "already_exists", reason: "idempotency_key_taken" });
+      const record = await store.getIdempotencyRecord(ownerA, "push_event", "k-1");
+      expect(record).toMatchObject({ requestHash: "hash-a", position: 1n });
+      expect(await store.getEvent(ownerA, record!.position)).toMatchObject({ aggregateId: "o1", resourceOwner: ownerA });
+      expect(await store.getEvent(ownerB, record!.position)).toBeUndefined();
+      expect(await store.getIdempotencyRecord(ownerA, "other_scope", "k-1")).toBeUndefined();
+      expect(await store.lastPosition()).toBe(2n);
+    });
+
     it("writes nothing for an append without events", async () => {
       const { store } = fresh;
       const stored = await store.append({ actor: actorOf(), events: [], expectations: [] });

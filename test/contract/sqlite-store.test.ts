@@ -83,6 +83,7 @@ describe("SQLite store", () => {
       "1-events",
       "2-targets",
       "3-executions",
+      "4-idempotency-keys",
     ]);
     const db = new Database(file);
     try {
@@ -97,12 +98,12 @@ describe("SQLite store", () => {
     await store.close();
     const db = new Database(file);
     try {
-      const broken = [{ version: 4, name: "broken", sql: "CREATE TABLE half_done (id TEXT); INSERT INTO nowhere VALUES (1);" }];
+      const broken = [{ version: 5, name: "broken", sql: "CREATE TABLE half_done (id TEXT); INSERT INTO nowhere VALUES (1);" }];
 
-      expect(() => migrate(db, broken)).toThrow(/migration 4-broken failed/);
+      expect(() => migrate(db, broken)).toThrow(/migration 5-broken failed/);
 
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
-      expect(db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 4").pluck().get()).toBe(0);
+      expect(db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 5").pluck().get()).toBe(0);
     } finally {
       db.close();
     }

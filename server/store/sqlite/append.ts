@@ -8,13 +8,18 @@ import type { StoredEvent } from "../../domain/events.js";
 import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
 import type { AppendRequest, SequenceExpectation } from "../store.js";
+import type { IdempotencyKeys } from "./idempotency.js";
 import type { StatementCache } from "./statement-cache.js";
 
 /** Appends `request` with `createdAt` as every event's time; answers the stored events. Synchronous. */
 export type Appender = (request: AppendRequest, createdAt: Date) => StoredEvent[];
 
 /** The appender of `db`; its statements are prepared once, here. */
-export function createAppender(db: Sqlite.Database, statements: StatementCache): Appender {
+export function createAppender(
+  db: Sqlite.Database,
+  statements: StatementCache,
+  idempotencyKeys: IdempotencyKeys,
+): Appender {
   const currentSequence = db
     .prepare<[string, string, string], bigint>(
       "SELECT coalesce(max(sequence), 0) FROM events WHERE resource_owner = ? AND aggregate_type = ? AND aggregate_id = ?",
@@ -45,7 +50,7 @@ export function createAppender(db: Sqlite.Database, statements: StatementCache):
   const append = db.transaction((request: AppendRequest, createdAt: Date): StoredEvent[] => {
     const owner = request.actor.resourceOwner;
     for (const expectation of request.expectations) checkExpectation(owner, expectation);
-    return request.events.map((event) => {
+    const stored = request.events.map((event) => {
       // Reads this transaction's own inserts, so several events of one aggregate get consecutive sequences.
       const sequence = sequenceOf(owner, event.aggregateType, event.aggregateId) + 1n;
       const { lastInsertRowid } = insertEvent.run(
@@ -69,6 +74,9 @@ export function createAppender(db: Sqlite.Database, statements: StatementCache):
       for (const statement of projectionStatements(stored)) runStatement(statement);
       return stored;
     });
+    const first = stored[0];
+    if (request.idempotency && first) idempotencyKeys.claim(owner, request.idempotency, first.position, createdAt);
+    return stored;
   });
 
   // A transaction function: alone it is its own transaction; inside a group

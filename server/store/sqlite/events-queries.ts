@@ -11,6 +11,7 @@ export interface EventQueries {
   listEvents(owner: string, filter: EventFilter, page: PageQuery): Page<StoredEvent>;
   readEventsAfter(owner: string, afterPosition: bigint, filter: EventFilter, limit: number): StoredEvent[];
   lastPosition(): bigint;
+  getEvent(owner: string, position: bigint): StoredEvent | undefined;
 }
 
 interface EventRow {
@@ -36,11 +37,18 @@ export function createEventQueries(db: Sqlite.Database, statements: StatementCac
     )
     .pluck();
   const lastPosition = db.prepare<[], bigint>("SELECT coalesce(max(position), 0) FROM events").pluck();
+  const byPosition = db.prepare<[string, bigint], EventRow>(
+    `SELECT ${eventColumns} FROM events WHERE resource_owner = ? AND position = ?`,
+  );
 
   return {
     aggregateSequence: (owner, aggregateType, aggregateId) =>
       aggregateSequence.get(owner, aggregateType, aggregateId) ?? 0n,
     lastPosition: () => lastPosition.get() ?? 0n,
+    getEvent(owner, position) {
+      const row = byPosition.get(owner, position);
+      return row === undefined ? undefined : eventFromRow(row);
+    },
     listEvents: (owner, filter, page) =>
       readPage(
         { columns: eventColumns, from: "events", where: eventWhere(owner, filter), orderBy: `position ${direction(page.asc)}` },

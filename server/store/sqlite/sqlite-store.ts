@@ -13,6 +13,7 @@ import { createEventListeners } from "../event-listeners.js";
 import type { Store } from "../store.js";
 import { createAppender } from "./append.js";
 import { createGroupCommit } from "./group-commit.js";
+import { createIdempotencyKeys } from "./idempotency.js";
 import { createEventQueries } from "./events-queries.js";
 import { createExecutionQueries } from "./execution-queries.js";
 import { loadMigrations, migrate } from "./migrate.js";
@@ -46,7 +47,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const statements = createStatementCache(db);
   const readPage = createPageReader(db, statements);
   const listeners = createEventListeners(logger);
-  const groupCommit = createGroupCommit(db, createAppender(db, statements), (stored) => listeners.notify(stored));
+  const idempotencyKeys = createIdempotencyKeys(db);
+  const groupCommit = createGroupCommit(db, createAppender(db, statements, idempotencyKeys), (stored) =>
+    listeners.notify(stored),
+  );
   const events = createEventQueries(db, statements, readPage);
   const targets = createTargetQueries(db, readPage);
   const executions = createExecutionQueries(db, readPage);
@@ -59,6 +63,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     readEventsAfter: async (owner, afterPosition, filter, limit) =>
       events.readEventsAfter(owner, afterPosition, filter, limit),
     lastPosition: async () => events.lastPosition(),
+    getEvent: async (owner, position) => events.getEvent(owner, position),
+    getIdempotencyRecord: async (owner, scope, key) => idempotencyKeys.get(owner, scope, key),
     subscribe: (listener) => listeners.subscribe(listener),
     getTarget: async (owner, id) => targets.getTarget(owner, id),
     getTargetByName: async (owner, name) => targets.getTargetByName(owner, name),
