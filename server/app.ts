@@ -24,8 +24,10 @@ import { createTargetService } from "./api/target-service.js";
 import { createEventCommands } from "./commands/event-commands.js";
 import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
 import { createTargetCommands } from "./commands/target-commands.js";
+import { createServerKeyRing } from "./engine/server-key-ring.js";
 import type { Config } from "./config.js";
 import type { Store } from "./store/store.js";
+import { withStaticRoutes } from "./transport/http-routes.js";
 
 /** The services of the switchyard.v1 API, in the order they are documented. */
 export const apiServices: readonly DescService[] = [
@@ -65,8 +67,8 @@ export interface App {
   beginShutdown(): void;
 }
 
-/** Creates the application around a store. */
-export function createApp(options: AppOptions): App {
+/** Creates the application around a store; loads (or creates) the server's signing keys. */
+export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger, config } = options;
   const shutdown = new AbortController();
   const rpcRegistry = apiRpcRegistry();
@@ -92,7 +94,10 @@ export function createApp(options: AppOptions): App {
     for (const { service, impl } of reflection) router.service(service, impl);
   };
 
-  const handler = withRequestId(connectNodeAdapter({
+  const serverKeys = createServerKeyRing({ store });
+  await serverKeys.load();
+
+  const connectHandler = connectNodeAdapter({
     routes,
     readMaxBytes: config.maxRequestBytes,
     interceptors: [
@@ -100,7 +105,16 @@ export function createApp(options: AppOptions): App {
       createErrorInterceptor(),
       createValidateInterceptor(),
     ],
-  }));
+  });
+  const handler = withRequestId(
+    withStaticRoutes(connectHandler, {
+      // Public keys of the server's JWT payloads, for targets to verify them.
+      "/.well-known/jwks.json": (_request, response) => {
+        response.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "max-age=300" });
+        response.end(JSON.stringify(serverKeys.jwks()));
+      },
+    }),
+  );
 
   return {
     handler,

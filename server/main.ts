@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const store = await createSqliteStore({ path: config.databasePath, logger });
-  const app = createApp({ store, logger, config });
+  const app = await createApp({ store, logger, config });
   const tls = config.tls && { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) };
   const server = createOnePortServer({ handler: app.handler, logger, ...(tls ? { tls } : {}) });
   const { port } = await server.listen(config.port, config.host);

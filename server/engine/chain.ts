@@ -48,6 +48,8 @@ export interface ChainOptions {
   readonly breakers: CircuitBreakers;
   /** Hands a `rest_async` call to the durable outbox. */
   readonly enqueueAsync: (target: Target, body: JsonObject, messageId: string) => Promise<void>;
+  /** Signs a JWT payload with the server's key (targets with `payloadType` JWT). */
+  readonly signJwt?: (payload: object) => string;
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
 }
@@ -88,20 +90,22 @@ async function callStep(
   const fail = (code: string, message: string, forwarded?: StepFailure["forwarded"]): StepOutcome => ({
     failure: { targetId: target.id, code, message, ...(forwarded ? { forwarded } : {}) },
   });
-  if (target.payloadType === "jwt") return fail("jwt_unavailable", "JWT payloads are not available yet");
   const permission = options.breakers.canCall(target.id);
   if (!permission.allowed) return fail("circuit_open", `target ${target.id} is failing; calls resume in ${permission.retryAfterMs} ms`);
-  const text = JSON.stringify(body);
+  const jwt = target.payloadType === "jwt";
+  if (jwt && !options.signJwt) return fail("jwt_unavailable", "no server key to sign JWT payloads with");
+  const text = jwt ? options.signJwt!(body) : JSON.stringify(body);
   const content = { id: messageId, timestamp: Math.floor(now.getTime() / 1000), body: text };
   const result = await options.caller.call({
     url: target.endpoint,
     body: text,
-    headers: webhookHeaders(content, signingKeysOf(target, now), "application/json"),
+    headers: webhookHeaders(content, signingKeysOf(target, now), jwt ? "application/jwt" : "application/json"),
     timeoutMs: target.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (!result.ok) {
-    options.breakers.recordFailure(target.id);
+    // Our own cancellation and the outbound guard's refusal say nothing about the target's health.
+    if (result.error?.code !== "aborted" && result.error?.code !== "denied") options.breakers.recordFailure(target.id);
     return fail(result.error?.code ?? "failed", result.error?.message ?? `answered ${result.status}`);
   }
   options.breakers.recordSuccess(target.id);

@@ -41,9 +41,19 @@ export interface HttpCaller {
 }
 
 /** Creates a caller; `bodyLimitBytes` defaults to 1 MiB. */
-export function createHttpCaller(options: { guard: OutboundGuard; bodyLimitBytes?: number; userAgent?: string }): HttpCaller {
+export function createHttpCaller(options: {
+  guard: OutboundGuard;
+  bodyLimitBytes?: number;
+  /** Most open connections to one origin (default 64); further calls queue. */
+  connectionsPerOrigin?: number;
+  userAgent?: string;
+}): HttpCaller {
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
-  const agent = new Agent({ connect: guardedConnector(options.guard), keepAliveTimeout: 30_000 });
+  const agent = new Agent({
+    connect: guardedConnector(options.guard),
+    keepAliveTimeout: 30_000,
+    connections: options.connectionsPerOrigin ?? 64,
+  });
   const userAgent = options.userAgent ?? "switchyard";
 
   async function call(call: CallRequest): Promise<CallResult> {

@@ -54,6 +54,18 @@ export interface IdempotencyRecord {
   readonly createdAt: Date;
 }
 
+/** One of the server's own signing keys. */
+export interface ServerKey {
+  readonly kid: string;
+  readonly algorithm: "ES256";
+  /** PKCS#8 PEM. */
+  readonly privateKeyPem: string;
+  /** The public half as a JWK (with kid, alg and use). */
+  readonly publicJwk: Readonly<Record<string, string>>;
+  readonly createdAt: Date;
+  readonly retiredAt?: Date;
+}
+
 /** A page request: offset/limit, ascending or descending. */
 export interface PageQuery {
   readonly offset: number;
@@ -161,6 +173,11 @@ export interface Store {
    * details), for building in-memory indexes such as the router at start-up.
    */
   routingSnapshot(): Promise<{ targets: Target[]; executions: Execution[] }>;
+
+  /** The server's signing keys, newest first. */
+  serverKeys(): Promise<ServerKey[]>;
+  /** Adds a signing key and, in the same transaction, retires every other unretired key at `key.createdAt`. */
+  addServerKey(key: ServerKey): Promise<void>;
 
   /** Closes the database; pending appends finish first. */
   close(): Promise<void>;

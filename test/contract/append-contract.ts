@@ -237,6 +237,22 @@ export function describeAppendContract(createStore: StoreFactory): void {
       expect(await store.lastPosition()).toBe(2n);
     });
 
+    it("keeps the server's signing keys, newest first, retiring the others when one is added", async () => {
+      const { store } = fresh;
+      const key = (kid: string, at: number) => ({
+        kid,
+        algorithm: "ES256" as const,
+        privateKeyPem: `pem-${kid}`,
+        publicJwk: { kid },
+        createdAt: new Date(at),
+      });
+
+      await store.addServerKey(key("k1", 1_000));
+      await store.addServerKey(key("k2", 2_000));
+
+      expect(await store.serverKeys()).toEqual([key("k2", 2_000), { ...key("k1", 1_000), retiredAt: new Date(2_000) }]);
+    });
+
     it("writes nothing for an append without events", async () => {
       const { store } = fresh;
       const stored = await store.append({ actor: actorOf(), events: [], expectations: [] });

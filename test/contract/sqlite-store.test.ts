@@ -84,6 +84,7 @@ describe("SQLite store", () => {
       "2-targets",
       "3-executions",
       "4-idempotency-keys",
+      "5-server-keys",
     ]);
     const db = new Database(file);
     try {
@@ -98,12 +99,12 @@ describe("SQLite store", () => {
     await store.close();
     const db = new Database(file);
     try {
-      const broken = [{ version: 5, name: "broken", sql: "CREATE TABLE half_done (id TEXT); INSERT INTO nowhere VALUES (1);" }];
+      const broken = [{ version: 6, name: "broken", sql: "CREATE TABLE half_done (id TEXT); INSERT INTO nowhere VALUES (1);" }];
 
-      expect(() => migrate(db, broken)).toThrow(/migration 5-broken failed/);
+      expect(() => migrate(db, broken)).toThrow(/migration 6-broken failed/);
 
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
-      expect(db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 5").pluck().get()).toBe(0);
+      expect(db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 6").pluck().get()).toBe(0);
     } finally {
       db.close();
     }

@@ -38,3 +38,19 @@ describe("server reflection of the app", () => {
     expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
   });
 });
+
+describe("GET /.well-known/jwks.json", () => {
+  it("publishes the server's public signing key on the same port, and nothing private", async () => {
+    const response = await fetch(`${server.baseUrl}/.well-known/jwks.json`);
+    const posted = await fetch(`${server.baseUrl}/.well-known/jwks.json`, { method: "POST" });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/jwk-set+json");
+    expect(response.headers.get("x-request-id")).toEqual(expect.any(String));
+    const { keys } = (await response.json()) as { keys: Record<string, string>[] };
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
+    expect(keys[0]).not.toHaveProperty("d");
+    expect(posted.status).toBe(405);
+  });
+});

@@ -2,9 +2,13 @@
  * Chains against real local HTTP sinks through the real caller, with every
  * call's signature checked by the standardwebhooks package, as a receiver would.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { compactVerify, createLocalJWKSet } from "jose";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { generateSigningKey } from "../../server/commands/target-commands.js";
@@ -13,6 +17,8 @@ import { runChain } from "../../server/engine/chain.js";
 import { createCircuitBreakers } from "../../server/engine/circuit-breaker.js";
 import { createHttpCaller } from "../../server/engine/http-caller.js";
 import { createOutboundGuard } from "../../server/engine/outbound-guard.js";
+import { createServerKeyRing } from "../../server/engine/server-key-ring.js";
+import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 
 const servers: Server[] = [];
 const caller = createHttpCaller({ guard: createOutboundGuard({ allow: ["127.0.0.0/8"] }) });
@@ -69,8 +75,9 @@ async function targetAnswering(
 const call = (interruptOnError = false): TargetType => ({ kind: "call", interruptOnError });
 const webhook = (interruptOnError = false): TargetType => ({ kind: "webhook", interruptOnError });
 const functionEnvelope = (payload: JsonValue): JsonObject => ({ function: "enrich", jobId: "job-1", input: payload });
-const run = (targets: Target[], payload: JsonValue, enqueued: unknown[] = []) =>
+const run = (targets: Target[], payload: JsonValue, enqueued: unknown[] = [], signJwt?: (payload: object) => string) =>
   runChain({
+    ...(signJwt ? { signJwt } : {}),
     targets,
     payload,
     envelope: functionEnvelope,
@@ -126,6 +133,39 @@ describe("chains", () => {
     const outcome = await run([garbled], { n: 1 });
 
     expect(outcome.interrupted).toMatchObject({ targetId: garbled.id, code: "invalid_json" });
+  });
+
+  it("send a JWT target a compact JWS of the body, verifiable with the server's JWKS", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "switchyard-chain-"));
+    const store = await createSqliteStore({ path: join(directory, "keys.db") });
+    try {
+      const ring = createServerKeyRing({ store });
+      await ring.load();
+      const tokens: string[] = [];
+      const target = await targetAnswering(call(), () => ({ json: { ok: true } }));
+      const server = createServer((request, response) => {
+        let text = "";
+        request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        request.on("end", () => {
+          tokens.push(`${request.headers["content-type"]} ${text}`);
+          response.end('{"ok":true}');
+        });
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const jwtTarget: Target = { ...target, payloadType: "jwt", endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+
+      const outcome = await run([jwtTarget], { n: 1 }, [], (payload) => ring.sign(payload));
+
+      expect(outcome).toEqual({ payload: { ok: true }, ignoredFailures: [] });
+      const [contentType, token] = tokens[0]!.split(" ");
+      expect(contentType).toBe("application/jwt");
+      const { payload } = await compactVerify(token!, createLocalJWKSet(ring.jwks() as never));
+      expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(functionEnvelope({ n: 1 }));
+    } finally {
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it("hand rest_async steps to the outbox without calling them, with the payload of that moment", async () => {

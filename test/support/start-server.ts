@@ -31,7 +31,7 @@ export async function startServer(options: { databasePath?: string; logLevel?: s
   const databasePath = options.databasePath ?? join(directory!, "switchyard.db");
   const logger = pino({ level: options.logLevel ?? process.env.SWITCHYARD_TEST_LOG_LEVEL ?? "silent" });
   const store = await createSqliteStore({ path: databasePath, logger });
-  const app = createApp({ store, logger, config: defaultConfig });
+  const app = await createApp({ store, logger, config: defaultConfig });
   const server = createOnePortServer({ handler: app.handler, logger });
   const { port } = await server.listen(0, "127.0.0.1");
   let stopped = false;

@@ -14,6 +14,7 @@ import type { Store } from "../store.js";
 import { createAppender } from "./append.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createIdempotencyKeys } from "./idempotency.js";
+import { createServerKeys } from "./server-keys.js";
 import { createEventQueries } from "./events-queries.js";
 import { createExecutionQueries } from "./execution-queries.js";
 import { loadMigrations, migrate } from "./migrate.js";
@@ -48,6 +49,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const readPage = createPageReader(db, statements);
   const listeners = createEventListeners(logger);
   const idempotencyKeys = createIdempotencyKeys(db);
+  const serverKeys = createServerKeys(db);
   const groupCommit = createGroupCommit(db, createAppender(db, statements, idempotencyKeys), (stored) =>
     listeners.notify(stored),
   );
@@ -76,6 +78,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     // One read transaction, so targets and executions agree with each other.
     routingSnapshot: async () =>
       db.transaction(() => ({ targets: targets.everyTarget(), executions: executions.everyExecution() }))(),
+    serverKeys: async () => serverKeys.list(),
+    addServerKey: async (key) => serverKeys.add(key),
     async close() {
       if (!db.open) return;
       groupCommit.flush();
