@@ -19,7 +19,7 @@ const directory = mkdtempSync(join(tmpdir(), "switchyard-bench-"));
 // Logs go to stderr at the level asked for (default: the server's default, info).
 const logger = createLogger(process.env.SWITCHYARD_LOG_LEVEL ?? defaultConfig.logLevel, { fd: 2 });
 const store = await createSqliteStore({ path: join(directory, "bench.db"), logger });
-const app = createApp({ store, logger, config: defaultConfig });
+const app = await createApp({ store, logger, config: defaultConfig });
 const echo = createEchoHandler();
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
