@@ -102,7 +102,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     readMaxBytes: config.maxRequestBytes,
     interceptors: [
       createRequestContextInterceptor({ logger, actorFor: () => defaultActor }),
-      createErrorInterceptor(),
+      createErrorInterceptor({ logger }),
       createValidateInterceptor(),
     ],
   });

@@ -3,13 +3,18 @@
  * request-context interceptor; never in module globals.
  */
 import { type HandlerContext, createContextKey } from "@connectrpc/connect";
-import type { Logger } from "pino";
 import type { Actor } from "../domain/events.js";
 
-/** What every handler knows about the request it serves. */
+/**
+ * What every handler knows about the request it serves. A plain object with
+ * plain fields: it is made for every RPC, and an object literal with an
+ * accessor (say, a lazily made child logger) measured ~13 µs per call.
+ * Log lines about a request carry `requestId` and `procedure` as fields.
+ */
 export interface RequestContext {
   readonly requestId: string;
-  readonly logger: Logger;
+  /** `package.Service/Method`. */
+  readonly procedure: string;
   readonly actor: Actor;
 }
 

@@ -6,6 +6,7 @@
  * stack or SQL on the wire. Client faults are logged at warn, server faults at error.
  */
 import { create } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
@@ -32,15 +33,20 @@ const codes: Record<ErrorKind, Code> = {
 const serverFaults = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unavailable]);
 
 /** Creates the error-mapping interceptor; it sits inside the request-context interceptor. */
-export function createErrorInterceptor(): Interceptor {
+export function createErrorInterceptor(options: { logger?: Logger } = {}): Interceptor {
+  const { logger } = options;
   return (next) => async (request) => {
     const translate = (error: unknown): ConnectError => {
       const context = request.contextValues.get(requestContextKey);
-      const logger = context?.logger;
       const translated = toConnectError(error, context?.requestId);
-      const entry = { code: Code[translated.code], reason: reasonOf(translated), err: error };
-      if (serverFaults.has(translated.code)) logger?.error(entry, "rpc failed");
-      else logger?.warn({ ...entry, err: undefined, message: translated.rawMessage }, "rpc rejected");
+      const entry = {
+        requestId: context?.requestId,
+        procedure: context?.procedure,
+        code: Code[translated.code],
+        reason: reasonOf(translated),
+      };
+      if (serverFaults.has(translated.code)) logger?.error({ ...entry, err: error }, "rpc failed");
+      else logger?.warn({ ...entry, message: translated.rawMessage }, "rpc rejected");
       return translated;
     };
     try {

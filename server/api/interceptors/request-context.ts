@@ -1,8 +1,8 @@
 /**
- * Outermost interceptor: gives every RPC a request id (the client's
- * `x-request-id` when it is sane, else a new one), a child logger and the
- * actor, answers the id in the `x-request-id` header, and writes one access
- * log line per RPC with its code and duration.
+ * Outermost interceptor: gives every RPC its request context — the request id
+ * (fixed at the HTTP layer by withRequestId; made here for in-memory
+ * transports), the procedure and the actor — adds the id to error metadata,
+ * and writes one access log line per RPC with its code and duration.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
@@ -19,15 +19,7 @@ export function createRequestContextInterceptor(options: {
     // Usually fixed already by withRequestId at the HTTP layer; in-memory transports have none.
     const requestId = requestIdFrom(request.header.get("x-request-id"));
     const procedure = `${request.method.parent.typeName}/${request.method.name}`;
-    let child: Logger | undefined;
-    request.contextValues.set(requestContextKey, {
-      requestId,
-      actor: options.actorFor(request.header),
-      // Most RPCs log only their access line: make the child logger when something else logs.
-      get logger() {
-        return (child ??= options.logger.child({ requestId, procedure }));
-      },
-    });
+    request.contextValues.set(requestContextKey, { requestId, procedure, actor: options.actorFor(request.header) });
     const started = performance.now();
     const done = (error?: unknown) => {
       const code = error === undefined ? "ok" : Code[ConnectError.from(error).code].toLowerCase();
@@ -35,8 +27,8 @@ export function createRequestContextInterceptor(options: {
       options.logger.info({ requestId, procedure, code, ms }, "rpc");
     };
     try {
+      // The response header is set once at the HTTP layer (withRequestId).
       const response = await next(request);
-      response.header.set("x-request-id", requestId);
       if (!response.stream) {
         done();
         return response;
