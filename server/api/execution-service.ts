@@ -13,8 +13,7 @@ import {
 } from "../../gen/switchyard/v1/execution_pb.js";
 import type { ExecutionCommands, RpcRegistry } from "../commands/execution-commands.js";
 import { conditionKey } from "../domain/condition.js";
-import { SwitchyardError } from "../domain/errors.js";
-import type { Execution } from "../domain/execution.js";
+import { type Execution, executionNotFound } from "../domain/execution.js";
 import { resolveExecutionTargets } from "../queries/resolve-targets.js";
 import type { Store } from "../store/store.js";
 import { actorOf } from "./context.js";
@@ -56,9 +55,7 @@ export function createExecutionService(deps: {
       const key = conditionKey(conditionFromProto(request.condition!));
       const execution = await store.getExecution(owner, key);
       if (!execution) {
-        throw new SwitchyardError("not_found", "execution_not_found", `no execution for condition ${key}`, {
-          condition: key,
-        });
+        throw executionNotFound(key);
       }
       const [shown] = await withResolvedTargets(owner, [execution]);
       return create(GetExecutionResponseSchema, { execution: shown });

@@ -14,6 +14,7 @@ import {
   decideSetExecution,
   directIncludes,
   directTargetIds,
+  executionNotFound,
 } from "../domain/execution.js";
 import { checkIncludeGraph } from "../domain/includes.js";
 import type { SequenceExpectation, Store } from "../store/store.js";
@@ -69,9 +70,7 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
     for (const include of new Set(directIncludes(elements))) {
       const included = await store.getExecution(owner, include);
       if (!included) {
-        throw new SwitchyardError("not_found", "execution_not_found", `no execution for condition ${include}`, {
-          condition: include,
-        });
+        throw executionNotFound(include);
       }
       expectations.push({ aggregateType: "execution", aggregateId: include, sequence: included.details.sequence });
     }

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ConditionKey } from "../domain/condition.js";
 import { type Actor, type Details, detailsOf } from "../domain/events.js";
-import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
+import { notFound, sequenceMismatch } from "../domain/errors.js";
 import { decideRemoveTargetFromExecutions } from "../domain/execution.js";
 import {
   type Target,
@@ -13,6 +13,7 @@ import {
   decideCreateTarget,
   decideRemoveTarget,
   decideUpdateTarget,
+  targetNameTaken,
 } from "../domain/target.js";
 import type { SequenceExpectation, Store } from "../store/store.js";
 import { lastEventDetails } from "./last-details.js";
@@ -55,9 +56,7 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
   async function requireUniqueName(owner: string, name: string, exceptId?: string): Promise<void> {
     const holder = await store.getTargetByName(owner, name);
     if (holder && holder.id !== exceptId) {
-      throw new SwitchyardError("already_exists", "target_name_taken", `target name ${JSON.stringify(name)} is taken`, {
-        name,
-      });
+      throw targetNameTaken(name);
     }
   }
 

@@ -3,6 +3,7 @@
  * Pure decisions from commands and current state to events.
  */
 import { type Condition, type ConditionKey, conditionKey } from "./condition.js";
+import { SwitchyardError } from "./errors.js";
 import { type Details, type NewEvent, type StoredEvent, detailsOf } from "./events.js";
 
 /** One element of an execution's list: a target id, or an included condition (by key). */
@@ -17,6 +18,11 @@ export interface Execution {
   readonly elements: readonly ExecutionElement[];
   readonly createdAt: Date;
   readonly details: Details;
+}
+
+/** `NOT_FOUND` (`execution_not_found`) for a condition without an execution. */
+export function executionNotFound(key: ConditionKey): SwitchyardError {
+  return new SwitchyardError("not_found", "execution_not_found", `no execution for condition ${key}`, { condition: key });
 }
 
 /**

@@ -2,6 +2,7 @@
  * Targets: the HTTP endpoints Switchyard calls. Pure decisions from commands
  * and current state to events.
  */
+import { SwitchyardError } from "./errors.js";
 import { type Details, type NewEvent, type StoredEvent, detailsOf } from "./events.js";
 
 export type TargetType =
@@ -49,6 +50,11 @@ export interface TargetChange {
 
 /** Event payload fields that hold secrets; they never leave the server through event reads. */
 export const targetSecretFields = ["signingKey", "previousSigningKey"] as const;
+
+/** `ALREADY_EXISTS` (`target_name_taken`) for a name another target of the owner holds. */
+export function targetNameTaken(name: string): SwitchyardError {
+  return new SwitchyardError("already_exists", "target_name_taken", `target name ${JSON.stringify(name)} is taken`, { name });
+}
 
 /** `target.added` for a new target. */
 export function decideCreateTarget(id: string, spec: TargetSpec, signingKey: string): NewEvent[] {

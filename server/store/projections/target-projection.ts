@@ -2,9 +2,8 @@
  * The `targets` read model: one row per target, written from `target.*`
  * events. `details` of a row come from its last event.
  */
-import { SwitchyardError } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/events.js";
-import type { TargetType } from "../../domain/target.js";
+import { type TargetType, targetNameTaken } from "../../domain/target.js";
 import type { SqlValue, Statement } from "./statement.js";
 
 /** The statements that apply a `target.*` event to `targets`; none for other events. */
@@ -21,11 +20,6 @@ export function targetStatements(event: StoredEvent): Statement[] {
     default:
       return [];
   }
-}
-
-/** `ALREADY_EXISTS` (`target_name_taken`) for a name another target of the owner holds. */
-export function targetNameTaken(name: string): SwitchyardError {
-  return new SwitchyardError("already_exists", "target_name_taken", `target name ${JSON.stringify(name)} is taken`, { name });
 }
 
 function insertTarget(event: StoredEvent): Statement {
