@@ -8,6 +8,16 @@
  * resource owner.
  */
 import type { ConditionKey, ConditionType } from "../domain/condition.js";
+import type {
+  Delivery,
+  DeliveryFilter,
+  DeliveryLease,
+  DeliveryOutcome,
+  DeliveryPlanner,
+  DueDelivery,
+  NewDelivery,
+  RedeliverSelector,
+} from "../domain/delivery.js";
 import type { Actor, NewEvent, StoredEvent } from "../domain/events.js";
 import type { Execution } from "../domain/execution.js";
 import type { Target } from "../domain/target.js";
@@ -36,6 +46,12 @@ export interface AppendRequest {
    * reason `idempotency_key_taken`, and writes nothing.
    */
   readonly idempotency?: IdempotencyClaim;
+  /**
+   * Deliveries written to the outbox in the same transaction (async calls,
+   * callbacks), besides those the delivery planner adds for each event.
+   * `events` may be empty when only deliveries are written.
+   */
+  readonly deliveries?: readonly NewDelivery[];
 }
 
 /** An idempotency key claimed by an append. */
@@ -134,6 +150,12 @@ export interface EventFilter {
 /** Called with the events of each committed append, in position order, after the commit. */
 export type EventListener = (events: readonly StoredEvent[]) => void;
 
+/**
+ * Called after each commit with the deliveries it wrote (planned and explicit),
+ * ready to attempt. Called before the writer's promise resolves.
+ */
+export type DeliveryListener = (deliveries: readonly DueDelivery[]) => void;
+
 export interface Store {
   /** Appends events and updates projections in one transaction; answers the stored events. */
   append(request: AppendRequest): Promise<StoredEvent[]>;
@@ -178,6 +200,44 @@ export interface Store {
   serverKeys(): Promise<ServerKey[]>;
   /** Adds a signing key and, in the same transaction, retires every other unretired key at `key.createdAt`. */
   addServerKey(key: ServerKey): Promise<void>;
+
+  /**
+   * Sets the function asked, inside every append's transaction, which
+   * deliveries each appended event causes (the event executions). One at a time;
+   * `undefined` removes it.
+   */
+  setDeliveryPlanner(planner: DeliveryPlanner | undefined): void;
+  /** Listens to deliveries written by committed appends; returns the unsubscribe function. */
+  subscribeDeliveries(listener: DeliveryListener): () => void;
+  /**
+   * Leases up to `limit` deliveries that are due at `now` (status pending or
+   * failed, next attempt <= now, no lease or an expired one), oldest due first,
+   * to `lease.owner` until `lease.until`. Two dispatchers never get the same one.
+   */
+  claimDueDeliveries(now: Date, limit: number, lease: DeliveryLease): Promise<DueDelivery[]>;
+  /**
+   * Records an attempt (numbered by the store) and the delivery's new status,
+   * and releases the lease, in one transaction. Answers false (and writes
+   * nothing) when `leaseOwner` no longer holds the lease.
+   */
+  recordDeliveryOutcome(outcome: DeliveryOutcome): Promise<boolean>;
+  /** Releases every lease `leaseOwner` holds (graceful shutdown); answers how many. */
+  releaseDeliveryLeases(leaseOwner: string): Promise<number>;
+  /** When the earliest unleased pending/failed delivery is due; undefined when none is. */
+  nextDeliveryDueAt(): Promise<Date | undefined>;
+  /** Deliveries of `owner` ordered by creation (then id), without attempts. */
+  listDeliveries(owner: string, filter: DeliveryFilter, page: PageQuery): Promise<Page<Delivery>>;
+  /** One delivery of `owner` with every attempt, oldest first. */
+  getDelivery(owner: string, id: string): Promise<Delivery | undefined>;
+  /**
+   * Schedules the selected deliveries of `owner` again at `now`: status
+   * pending, a fresh retry schedule (roundAttempts 0), lease cleared; past
+   * attempts stay. A delivery by id is rescheduled whatever its status; the
+   * `dead` selector takes only dead ones. Answers how many.
+   */
+  redeliver(owner: string, selector: RedeliverSelector, now: Date): Promise<number>;
+  /** Counts deliveries by status (all owners), for metrics and health. */
+  deliveryCounts(): Promise<Record<Delivery["status"], number>>;
 
   /** Closes the database; pending appends finish first. */
   close(): Promise<void>;
