@@ -3,6 +3,7 @@
  * (`SWITCHYARD_CONFIG`), then environment variables, each overriding the one before.
  */
 import { readFileSync } from "node:fs";
+import { parseCidrList } from "./engine/outbound-guard.js";
 
 export interface Config {
   /** `development` (default) or `production`. */
@@ -21,7 +22,26 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Largest request message accepted. */
   readonly maxRequestBytes: number;
+  /**
+   * CIDR ranges targets may reach even though the deny list covers them
+   * (`SWITCHYARD_TARGET_ALLOW`, comma-separated). Unset: loopback in
+   * development, nothing in production.
+   */
+  readonly targetAllow?: readonly string[];
+  /** Waits between delivery attempts, in ms; its length is the number of retries (`SWITCHYARD_DELIVERY_SCHEDULE`, e.g. `5s,30s,2m`). */
+  readonly deliverySchedule: readonly number[];
+  /** Most delivery attempts in flight at once in this process. */
+  readonly deliveryConcurrency: number;
+  /** How long a claimed delivery stays leased beyond its target's timeout before another dispatcher may take it. */
+  readonly deliveryLeaseMs: number;
+  /** How often the dispatcher looks for due deliveries it was not told about. */
+  readonly deliveryPollMs: number;
+  /** Run request/response executions on the server's own RPCs (off only for benchmarks). */
+  readonly interception: boolean;
 }
+
+/** Loopback, which `npm start` (development) lets targets reach. */
+export const developmentTargetAllow: readonly string[] = ["127.0.0.0/8", "::1/128"];
 
 export const defaultConfig: Config = {
   env: "development",
@@ -32,7 +52,17 @@ export const defaultConfig: Config = {
   signingKeyOverlapMs: 24 * 60 * 60 * 1000,
   shutdownGraceMs: 10_000,
   maxRequestBytes: 4 * 1024 * 1024,
+  deliverySchedule: [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000, 21_600_000],
+  deliveryConcurrency: 64,
+  deliveryLeaseMs: 30_000,
+  deliveryPollMs: 1_000,
+  interception: true,
 };
+
+/** The ranges targets may reach despite the deny list, with the environment's default. */
+export function targetAllowOf(config: Pick<Config, "env" | "targetAllow">): readonly string[] {
+  return config.targetAllow ?? (config.env === "development" ? developmentTargetAllow : []);
+}
 
 /** Environment variables and the config keys they set. */
 const environmentKeys: Record<string, keyof Config> = {
@@ -44,9 +74,20 @@ const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_SIGNING_KEY_OVERLAP_MS: "signingKeyOverlapMs",
   SWITCHYARD_SHUTDOWN_GRACE_MS: "shutdownGraceMs",
   SWITCHYARD_MAX_REQUEST_BYTES: "maxRequestBytes",
+  SWITCHYARD_DELIVERY_CONCURRENCY: "deliveryConcurrency",
+  SWITCHYARD_DELIVERY_LEASE_MS: "deliveryLeaseMs",
+  SWITCHYARD_DELIVERY_POLL_MS: "deliveryPollMs",
 };
 
-const numericKeys = new Set<keyof Config>(["port", "signingKeyOverlapMs", "shutdownGraceMs", "maxRequestBytes"]);
+const numericKeys = new Set<keyof Config>([
+  "port",
+  "signingKeyOverlapMs",
+  "shutdownGraceMs",
+  "maxRequestBytes",
+  "deliveryConcurrency",
+  "deliveryLeaseMs",
+  "deliveryPollMs",
+]);
 
 /** Reads the configuration; throws with a clear message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -60,7 +101,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env.SWITCHYARD_TLS_CERT && env.SWITCHYARD_TLS_KEY
       ? { tls: { certPath: env.SWITCHYARD_TLS_CERT, keyPath: env.SWITCHYARD_TLS_KEY } }
       : {};
+  if (env.SWITCHYARD_TARGET_ALLOW !== undefined) fromEnv.targetAllow = parseCidrList(env.SWITCHYARD_TARGET_ALLOW);
+  if (env.SWITCHYARD_DELIVERY_SCHEDULE) fromEnv.deliverySchedule = parseSchedule("SWITCHYARD_DELIVERY_SCHEDULE", env.SWITCHYARD_DELIVERY_SCHEDULE);
+  if (env.SWITCHYARD_INTERCEPTION) fromEnv.interception = env.SWITCHYARD_INTERCEPTION !== "off";
   const config = { ...defaultConfig, ...file, ...fromEnv, ...tls } as Config;
+  if (file.targetAllow !== undefined && fromEnv.targetAllow === undefined) parseCidrList(file.targetAllow.join(","));
   if (config.env !== "development" && config.env !== "production") {
     throw new Error(`SWITCHYARD_ENV must be "development" or "production", not ${JSON.stringify(config.env)}`);
   }
@@ -68,6 +113,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`port must be 0..65535, not ${config.port}`);
   }
   return config;
+}
+
+/** Parses `5s,30s,2m,1h,250ms` (or plain milliseconds) into milliseconds; throws naming a bad entry. */
+export function parseSchedule(variable: string, text: string): number[] {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return text.split(",").map((raw) => {
+    const entry = raw.trim();
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(entry);
+    if (!match) throw new Error(`${variable}: ${JSON.stringify(entry)} is not a duration (e.g. 250ms, 5s, 2m, 1h)`);
+    return Math.round(Number(match[1]) * units[match[2] ?? "ms"]!);
+  });
 }
 
 function readConfigFile(path: string): Partial<Config> {

@@ -4,7 +4,7 @@
  * expectation of the append, so a concurrent delete cannot leave a dangling
  * reference behind.
  */
-import { type Condition, type ConditionKey, conditionKey } from "../domain/condition.js";
+import { type Condition, type ConditionKey, conditionKey, serviceOfMethod } from "../domain/condition.js";
 import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
 import { type Actor, type Details, detailsOf } from "../domain/events.js";
 import {
@@ -29,6 +29,12 @@ import { createAggregateCommandRunner } from "./retry.js";
 export interface RpcRegistry {
   readonly methods: ReadonlySet<string>;
   readonly services: ReadonlySet<string>;
+  /**
+   * The control plane's own management services: their methods cannot be
+   * bound to a target with `interruptOnError`, so a broken target can never
+   * lock operators out (the interceptor ignores the flag on them as well).
+   */
+  readonly managementServices?: ReadonlySet<string>;
 }
 
 export interface ExecutionCommandsDeps {
@@ -55,11 +61,25 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
     }
   }
 
-  async function targetExpectations(owner: string, elements: readonly ExecutionElement[]) {
+  function managementRpc(condition: Condition): boolean {
+    if (condition.type !== "request" && condition.type !== "response") return false;
+    const service = condition.scope === "method" ? serviceOfMethod(condition.name) : condition.scope === "service" ? condition.name : "";
+    return rpcRegistry.managementServices?.has(service) ?? false;
+  }
+
+  async function targetExpectations(owner: string, elements: readonly ExecutionElement[], condition: Condition) {
     const expectations: SequenceExpectation[] = [];
     for (const id of new Set(directTargetIds(elements))) {
       const target = await store.getTarget(owner, id);
       if (!target) throw notFound("target", id);
+      if (managementRpc(condition) && target.targetType.kind !== "async" && target.targetType.interruptOnError) {
+        throw new SwitchyardError(
+          "failed_precondition",
+          "interrupt_on_management_method",
+          `target ${id} has interrupt_on_error, which management methods (${condition.name}) cannot be bound to: a failing target would lock operators out`,
+          { target_id: id, condition: conditionKey(condition) },
+        );
+      }
       expectations.push({ aggregateType: "target", aggregateId: id, sequence: target.details.sequence });
     }
     return expectations;
@@ -138,7 +158,7 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
         checkIncludeGraph(key, elements, includesOf, graph.keys());
         const expectations = [
           { aggregateType: "execution", aggregateId: key, sequence: current?.details.sequence ?? 0n },
-          ...(await targetExpectations(owner, elements)),
+          ...(await targetExpectations(owner, elements, condition)),
           ...(await includeExpectations(owner, elements)),
         ];
         const events = decideSetExecution(condition, current, elements);

@@ -75,6 +75,9 @@ export interface Delivery {
    */
   readonly roundAttempts: number;
   readonly nextAttemptAt?: Date;
+  /** The dispatcher that holds the delivery, and until when. */
+  readonly leaseOwner?: string;
+  readonly leaseUntil?: Date;
   readonly createdAt: Date;
   /** Bumped on every change; the `sequence` of its details. */
   readonly version: number;

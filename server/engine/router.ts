@@ -1,6 +1,6 @@
 /**
  * The router: an in-memory index from a condition to the ordered targets of
- * the single most specific execution, includes expanded. Built from the
+ * the single most specific execution, includes expanded, disabled targets left out. Built from the
  * store's projections at start-up and kept current from committed events. The
  * store notifies listeners after COMMIT and before the writer's promise
  * resolves, so a SetExecution or a target change is visible to the very next
@@ -30,6 +30,8 @@ export interface Router {
   eventTargets(owner: string, eventType: string): readonly Target[];
   /** Targets bound to a function; undefined when no execution is bound to it. */
   functionTargets(owner: string, name: string): readonly Target[] | undefined;
+  /** A target as it is now (disabled ones too); undefined once deleted. */
+  target(owner: string, id: string): Target | undefined;
   /** Stops following the store. */
   close(): void;
 }
@@ -101,7 +103,11 @@ export async function createRouter(store: Store, options: RouterOptions = {}): P
     let targets: readonly Target[];
     try {
       const ids = resolveTargetIds(key, (other) => index.executions.get(other)?.elements);
-      targets = ids.flatMap((id) => index.targets.get(id) ?? []);
+      // A disabled target (it answered 410 Gone, or an operator disabled it) is never called.
+      targets = ids.flatMap((id) => {
+        const target = index.targets.get(id);
+        return target && target.state !== "disabled" ? [target] : [];
+      });
     } catch (error) {
       // The command side refuses cycles and deep nesting; should one exist anyway, call nothing.
       options.logger?.error({ err: error, condition: key }, "execution cannot be resolved");
@@ -138,6 +144,7 @@ export async function createRouter(store: Store, options: RouterOptions = {}): P
       const index = withExecutions(owner);
       return index && firstMatch(index, [functionKey(name)]);
     },
+    target: (owner, id) => owners.get(owner)?.targets.get(id),
     close: unsubscribe,
   };
 }
