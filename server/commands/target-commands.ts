@@ -10,7 +10,9 @@ import { decideRemoveTargetFromExecutions } from "../domain/execution.js";
 import {
   type Target,
   type TargetSpec,
+  type TargetState,
   decideCreateTarget,
+  decideDisableTarget,
   decideRemoveTarget,
   decideUpdateTarget,
   targetNameTaken,
@@ -38,6 +40,8 @@ export interface TargetUpdate {
   readonly rotateSigningKey: boolean;
   /** Overrides the default overlap for this rotation. */
   readonly signingKeyOverlapMs?: number;
+  /** Re-enable (`active`) or disable (`disabled`, "disabled by an operator"). */
+  readonly state?: TargetState;
 }
 
 /** A signing key: `whsec_` + base64 of 32 random bytes (Standard Webhooks format). */
@@ -107,7 +111,10 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
       return { id, details: detailsOf(added!), signingKey };
     },
 
-    /** Applies a partial update; no event (current details) when nothing changes. */
+    /**
+     * Applies a partial update, the state included; no event (current
+     * details) when nothing changes. The details are those of the last event.
+     */
     async updateTarget(
       actor: Actor,
       id: string,
@@ -126,14 +133,36 @@ export function createTargetCommands(deps: TargetCommandsDeps) {
           rotation: newKey ? { newKey, previousKeyExpiresAt: new Date(now().getTime() + overlapMs) } : undefined,
         });
         if (events.length === 0) return { details: target.details };
-        const [changed] = await store.append({
+        const appended = await store.append({
           actor,
           events,
           expectations: [{ aggregateType: "target", aggregateId: id, sequence: target.details.sequence }],
         });
-        return { details: detailsOf(changed!), ...(newKey ? { signingKey: newKey } : {}) };
+        return { details: detailsOf(appended.at(-1)!), ...(newKey ? { signingKey: newKey } : {}) };
       };
       return runCommand(`${actor.resourceOwner}\0${id}`, run, expectedSequence);
+    },
+
+    /**
+     * Disables a target so that nothing calls it any more, recording why (the
+     * dispatcher's answer to `410 Gone`). A no-op answering no details when
+     * the target is gone, and the current details when it is disabled
+     * already; it never fails for either.
+     */
+    async disableTarget(actor: Actor, id: string, reason: string): Promise<{ details?: Details }> {
+      const run = async () => {
+        const target = await store.getTarget(actor.resourceOwner, id);
+        if (!target) return {};
+        const events = decideDisableTarget(target, reason);
+        if (events.length === 0) return { details: target.details };
+        const [disabled] = await store.append({
+          actor,
+          events,
+          expectations: [{ aggregateType: "target", aggregateId: id, sequence: target.details.sequence }],
+        });
+        return { details: detailsOf(disabled!) };
+      };
+      return runCommand(`${actor.resourceOwner}\0${id}`, run);
     },
 
     /**

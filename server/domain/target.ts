@@ -12,6 +12,12 @@ export type TargetType =
 
 export type PayloadType = "json" | "jwt";
 
+/** Whether Switchyard calls a target: a disabled one is left out of every chain and event delivery. */
+export type TargetState = "active" | "disabled";
+
+/** The reason of a disable asked for through UpdateTarget. */
+export const operatorDisabledReason = "disabled by an operator";
+
 /** A target as the read model holds it. */
 export interface Target {
   readonly id: string;
@@ -26,6 +32,10 @@ export interface Target {
   readonly previousSigningKeyExpiresAt?: Date;
   readonly createdAt: Date;
   readonly details: Details;
+  /** `active` when created; `disabled` after a `410 Gone` or an operator's update. */
+  readonly state: TargetState;
+  /** Why the target is disabled; set only while it is. */
+  readonly disabledReason?: string;
 }
 
 /** The fields a client chooses. */
@@ -46,6 +56,8 @@ export interface TargetChange {
   readonly payloadType?: PayloadType;
   /** Rotate to this new key, keeping the current one valid until `previousKeyExpiresAt`. */
   readonly rotation?: { readonly newKey: string; readonly previousKeyExpiresAt: Date };
+  /** Enable or disable (with {@link operatorDisabledReason}). */
+  readonly state?: TargetState;
 }
 
 /** Event payload fields that hold secrets; they never leave the server through event reads. */
@@ -63,9 +75,32 @@ export function decideCreateTarget(id: string, spec: TargetSpec, signingKey: str
 
 /**
  * `target.changed` with only the fields that differ (and the rotation, if
- * any); no event at all when nothing changes.
+ * any), then `target.enabled` or `target.disabled` when the state changes;
+ * no event at all when nothing changes.
  */
 export function decideUpdateTarget(current: Target, change: TargetChange): NewEvent[] {
+  const events = decideChangeTarget(current, change);
+  if (change.state === "active") events.push(...decideEnableTarget(current));
+  if (change.state === "disabled") events.push(...decideDisableTarget(current, operatorDisabledReason));
+  return events;
+}
+
+/**
+ * `target.disabled` with why; none when the target is disabled already (its
+ * first reason stays).
+ */
+export function decideDisableTarget(current: Target, reason: string): NewEvent[] {
+  if (current.state === "disabled") return [];
+  return [{ aggregateType: "target", aggregateId: current.id, type: "target.disabled", payload: { reason } }];
+}
+
+/** `target.enabled`; none when the target is active already. */
+export function decideEnableTarget(current: Target): NewEvent[] {
+  if (current.state === "active") return [];
+  return [{ aggregateType: "target", aggregateId: current.id, type: "target.enabled", payload: {} }];
+}
+
+function decideChangeTarget(current: Target, change: TargetChange): NewEvent[] {
   const payload: Record<string, unknown> = {};
   if (change.name !== undefined && change.name !== current.name) payload.name = change.name;
   if (change.endpoint !== undefined && change.endpoint !== current.endpoint) payload.endpoint = change.endpoint;
@@ -115,6 +150,7 @@ export function evolveTarget(current: Target | undefined, event: StoredEvent): T
         signingKey: payload.signingKey!,
         createdAt: event.createdAt,
         details: detailsOf(event),
+        state: "active",
       };
     case "target.changed": {
       if (!current) return current;
@@ -125,6 +161,14 @@ export function evolveTarget(current: Target | undefined, event: StoredEvent): T
         ...(previousSigningKeyExpiresAt ? { previousSigningKeyExpiresAt: new Date(previousSigningKeyExpiresAt) } : {}),
         details: detailsOf(event),
       } as Target;
+    }
+    case "target.disabled":
+      if (!current) return current;
+      return { ...current, state: "disabled", disabledReason: String(event.payload.reason), details: detailsOf(event) };
+    case "target.enabled": {
+      if (!current) return current;
+      const { disabledReason: _cleared, ...rest } = current;
+      return { ...rest, state: "active", details: detailsOf(event) };
     }
     case "target.removed":
       return undefined;

@@ -85,6 +85,8 @@ describe("SQLite store", () => {
       "3-executions",
       "4-idempotency-keys",
       "5-server-keys",
+      "6-deliveries",
+      "7-target-state",
     ]);
     const db = new Database(file);
     try {

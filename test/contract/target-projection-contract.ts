@@ -1,5 +1,9 @@
-/** Contract: the targets read model follows target.added / target.changed / target.removed. */
+/**
+ * Contract: the targets read model follows target.added / target.changed /
+ * target.disabled / target.enabled / target.removed.
+ */
 import { describe, expect, it } from "vitest";
+import { createTargetCommands } from "../../server/commands/target-commands.js";
 import { decideCreateTarget } from "../../server/domain/target.js";
 import {
   type StoreFactory,
@@ -9,6 +13,7 @@ import {
   nextMillisecond,
   ownerA,
   ownerB,
+  page,
   rejectionOf,
   removeTarget,
   targetSpec,
@@ -36,6 +41,7 @@ export function describeTargetProjectionContract(createStore: StoreFactory): voi
         signingKey: "whsec_key-of-t1",
         createdAt: added.createdAt,
         details: { sequence: 1n, changeDate: added.createdAt, resourceOwner: ownerA },
+        state: "active",
       };
       expect(await store.getTarget(ownerA, "t1")).toEqual(expected);
       expect(await store.getTargetByName(ownerA, "alpha")).toEqual(expected);
@@ -163,6 +169,115 @@ export function describeTargetProjectionContract(createStore: StoreFactory): voi
       expect(await store.getTarget(ownerA, "t2")).toBeUndefined();
       expect(await store.getTarget(ownerA, "t3")).toBeUndefined();
       expect(await store.lastPosition()).toBe(1n);
+    });
+  });
+
+  describe("target state", () => {
+    const fresh = useFreshStore(createStore);
+    const commandsOf = () => createTargetCommands({ store: fresh.store, signingKeyOverlapMs: 60_000 });
+
+    it("disableTarget appends target.disabled and the projection shows the state and the reason", async () => {
+      // given
+      const { store } = fresh;
+      const added = await addTarget(store, "t1", targetSpec("alpha"));
+      await nextMillisecond();
+
+      // when
+      const { details } = await commandsOf().disableTarget(actorOf(), "t1", "answered 410 Gone to delivery msg_1");
+
+      // then
+      const events = await store.listEvents(ownerA, { aggregateType: "target", aggregateId: "t1" }, page());
+      const disabled = events.items.at(-1)!;
+      expect(disabled).toMatchObject({
+        type: "target.disabled",
+        sequence: 2n,
+        payload: { reason: "answered 410 Gone to delivery msg_1" },
+      });
+      expect(details).toEqual({ sequence: 2n, changeDate: disabled.createdAt, resourceOwner: ownerA });
+      expect(disabled.createdAt.getTime()).toBeGreaterThan(added.createdAt.getTime());
+      expect(await store.getTarget(ownerA, "t1")).toMatchObject({
+        name: "alpha",
+        state: "disabled",
+        disabledReason: "answered 410 Gone to delivery msg_1",
+        createdAt: added.createdAt,
+        details,
+      });
+      const snapshot = await store.routingSnapshot();
+      expect(snapshot.targets.find((target) => target.id === "t1")).toMatchObject({ state: "disabled" });
+    });
+
+    it("disableTarget is a no-op for a disabled target and for one that is gone, and never fails", async () => {
+      // given
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      await addTarget(store, "t2", targetSpec("beta"));
+      const commands = commandsOf();
+      const first = await commands.disableTarget(actorOf(), "t1", "answered 410 Gone to delivery msg_1");
+      await removeTarget(store, "t2");
+      const before = await store.lastPosition();
+
+      // when
+      const again = await commands.disableTarget(actorOf(), "t1", "answered 410 Gone to delivery msg_2");
+      const gone = await commands.disableTarget(actorOf(), "t2", "answered 410 Gone to delivery msg_3");
+      const never = await commands.disableTarget(actorOf(), "t-never", "answered 410 Gone to delivery msg_4");
+
+      // then
+      expect(again).toEqual(first);
+      expect(gone).toEqual({});
+      expect(never).toEqual({});
+      expect(await store.lastPosition()).toBe(before);
+      expect((await store.getTarget(ownerA, "t1"))?.disabledReason).toBe("answered 410 Gone to delivery msg_1");
+    });
+
+    it("disables and re-enables through updateTarget, clearing the reason", async () => {
+      // given
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      const commands = commandsOf();
+
+      // when
+      const update = { rotateSigningKey: false, state: "disabled", timeoutMs: 500 } as const;
+      const disabled = await commands.updateTarget(actorOf(), "t1", update);
+
+      // then
+      expect(disabled.details.sequence).toBe(3n);
+      expect(await store.getTarget(ownerA, "t1")).toMatchObject({
+        state: "disabled",
+        disabledReason: "disabled by an operator",
+        timeoutMs: 500,
+        details: disabled.details,
+      });
+
+      // when
+      const enabled = await commands.updateTarget(actorOf(), "t1", { rotateSigningKey: false, state: "active" }, 3n);
+      const unchanged = await commands.updateTarget(actorOf(), "t1", { rotateSigningKey: false, state: "active" });
+
+      // then
+      const target = await store.getTarget(ownerA, "t1");
+      expect(target).toMatchObject({ state: "active", details: enabled.details });
+      expect(target).not.toHaveProperty("disabledReason");
+      expect(enabled.details.sequence).toBe(4n);
+      expect(unchanged.details).toEqual(enabled.details);
+      const types = (await store.listEvents(ownerA, { aggregateType: "target" }, page())).items.map((event) => event.type);
+      expect(types).toEqual(["target.added", "target.changed", "target.disabled", "target.enabled"]);
+    });
+
+    it("keeps the state across other changes and lists it", async () => {
+      // given
+      const { store } = fresh;
+      await addTarget(store, "t1", targetSpec("alpha"));
+      await addTarget(store, "t2", targetSpec("beta"));
+      await commandsOf().disableTarget(actorOf(), "t1", "answered 410 Gone to delivery msg_1");
+
+      // when
+      await changeTarget(store, "t1", { name: "alpha-2" });
+
+      // then
+      const listed = await store.listTargets(ownerA, { page: page(), sort: "name", filters: [] });
+      expect(listed.items.map(({ name, state, disabledReason }) => ({ name, state, disabledReason }))).toEqual([
+        { name: "alpha-2", state: "disabled", disabledReason: "answered 410 Gone to delivery msg_1" },
+        { name: "beta", state: "active", disabledReason: undefined },
+      ]);
     });
   });
 }

@@ -69,6 +69,7 @@ async function targetAnswering(
     signingKey,
     createdAt: new Date(),
     details: { sequence: 1n, changeDate: new Date(), resourceOwner: "default" },
+    state: "active",
   };
 }
 

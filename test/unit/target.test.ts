@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { NewEvent, StoredEvent } from "../../server/domain/events.js";
 import {
   type Target,
   type TargetSpec,
   decideCreateTarget,
+  decideDisableTarget,
   decideRemoveTarget,
   decideUpdateTarget,
+  evolveTarget,
   targetSecretFields,
 } from "../../server/domain/target.js";
 
@@ -23,6 +26,7 @@ function existingTarget(overrides: Partial<Target> = {}): Target {
     signingKey: "whsec_current",
     createdAt: new Date("2026-01-01T00:00:00Z"),
     details: { sequence: 3n, changeDate: new Date("2026-01-02T00:00:00Z"), resourceOwner: "default" },
+    state: "active",
     ...overrides,
   };
 }
@@ -184,5 +188,110 @@ describe("decideRemoveTarget", () => {
     expect(decideRemoveTarget("tgt_1")).toEqual([
       { aggregateType: "target", aggregateId: "tgt_1", type: "target.removed", payload: {} },
     ]);
+  });
+});
+
+describe("decideUpdateTarget with a state", () => {
+  it("disables an active target with the operator's reason", () => {
+    expect(decideUpdateTarget(existingTarget(), { state: "disabled" })).toEqual([
+      {
+        aggregateType: "target",
+        aggregateId: "tgt_1",
+        type: "target.disabled",
+        payload: { reason: "disabled by an operator" },
+      },
+    ]);
+  });
+
+  it("enables a disabled target", () => {
+    // given
+    const current = existingTarget({ state: "disabled", disabledReason: "answered 410 Gone to delivery msg_1" });
+
+    // when
+    const events = decideUpdateTarget(current, { state: "active" });
+
+    // then
+    expect(events).toEqual([{ aggregateType: "target", aggregateId: "tgt_1", type: "target.enabled", payload: {} }]);
+  });
+
+  it.each([
+    ["active", existingTarget()],
+    ["disabled", existingTarget({ state: "disabled", disabledReason: "answered 410 Gone to delivery msg_1" })],
+  ] as const)("emits nothing when the target is %s already", (state, current) => {
+    expect(decideUpdateTarget(current, { state })).toEqual([]);
+  });
+
+  it("emits the state event after target.changed when both change", () => {
+    const events = decideUpdateTarget(existingTarget(), { name: "renamed", state: "disabled" });
+    expect(events.map((event) => [event.type, event.payload])).toEqual([
+      ["target.changed", { name: "renamed" }],
+      ["target.disabled", { reason: "disabled by an operator" }],
+    ]);
+  });
+
+  it("emits only the field change when the state is unchanged", () => {
+    const events = decideUpdateTarget(existingTarget(), { timeoutMs: 1_000, state: "active" });
+    expect(events.map((event) => event.type)).toEqual(["target.changed"]);
+  });
+});
+
+describe("decideDisableTarget", () => {
+  it("emits target.disabled with the reason", () => {
+    expect(decideDisableTarget(existingTarget(), "answered 410 Gone to delivery msg_1")).toEqual([
+      {
+        aggregateType: "target",
+        aggregateId: "tgt_1",
+        type: "target.disabled",
+        payload: { reason: "answered 410 Gone to delivery msg_1" },
+      },
+    ]);
+  });
+
+  it("emits nothing when the target is disabled already, keeping the first reason", () => {
+    const current = existingTarget({ state: "disabled", disabledReason: "disabled by an operator" });
+    expect(decideDisableTarget(current, "answered 410 Gone to delivery msg_2")).toEqual([]);
+  });
+});
+
+describe("evolveTarget", () => {
+  let position = 0n;
+  /** `event` as the store would keep it, at sequence `sequence`. */
+  function stored(event: NewEvent, sequence: bigint): StoredEvent {
+    position++;
+    return {
+      ...event,
+      position,
+      sequence,
+      resourceOwner: "default",
+      creator: "tester",
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, Number(sequence))),
+    };
+  }
+
+  it("starts active, disables with the reason and enables without one", () => {
+    // given
+    const added = evolveTarget(undefined, stored(decideCreateTarget("tgt_1", spec, "whsec_abc")[0]!, 1n));
+
+    // when
+    const disabled = evolveTarget(added, stored(decideDisableTarget(added!, "answered 410 Gone to delivery msg_1")[0]!, 2n));
+    const enabled = evolveTarget(disabled, stored(decideUpdateTarget(disabled!, { state: "active" })[0]!, 3n));
+
+    // then
+    expect(added).toMatchObject({ state: "active", details: { sequence: 1n } });
+    expect(added).not.toHaveProperty("disabledReason");
+    expect(disabled).toMatchObject({
+      ...spec,
+      state: "disabled",
+      disabledReason: "answered 410 Gone to delivery msg_1",
+      details: { sequence: 2n },
+    });
+    expect(enabled).toMatchObject({ ...spec, state: "active", details: { sequence: 3n } });
+    expect(enabled).not.toHaveProperty("disabledReason");
+  });
+
+  it("leaves a removed target removed", () => {
+    const disabled = { aggregateType: "target", aggregateId: "tgt_1", type: "target.disabled", payload: { reason: "x" } };
+    const event = stored(disabled, 4n);
+    expect(evolveTarget(undefined, event)).toBeUndefined();
   });
 });

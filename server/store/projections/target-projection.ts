@@ -1,9 +1,10 @@
 /**
  * The `targets` read model: one row per target, written from `target.*`
- * events. `details` of a row come from its last event.
+ * events. `details` of a row come from its last event; `state` starts as the
+ * column's default, `active`.
  */
 import type { StoredEvent } from "../../domain/events.js";
-import { type TargetType, targetNameTaken } from "../../domain/target.js";
+import { type TargetState, type TargetType, targetNameTaken } from "../../domain/target.js";
 import type { SqlValue, Statement } from "./statement.js";
 
 /** The statements that apply a `target.*` event to `targets`; none for other events. */
@@ -13,6 +14,10 @@ export function targetStatements(event: StoredEvent): Statement[] {
       return [insertTarget(event)];
     case "target.changed":
       return [updateTarget(event)];
+    case "target.disabled":
+      return [setState(event, "disabled", String(event.payload.reason))];
+    case "target.enabled":
+      return [setState(event, "active", null)];
     case "target.removed":
       return [
         { sql: "DELETE FROM targets WHERE resource_owner = ? AND id = ?", params: [event.resourceOwner, event.aggregateId] },
@@ -59,6 +64,14 @@ function updateTarget(event: StoredEvent): Statement {
     sql: `UPDATE targets SET ${assignments} WHERE resource_owner = ? AND id = ?`,
     params: [...columns.map(([, value]) => value), event.resourceOwner, event.aggregateId],
     ...(typeof name === "string" ? { onUniqueViolation: () => targetNameTaken(name) } : {}),
+  };
+}
+
+/** Sets the state and its reason, plus the details. */
+function setState(event: StoredEvent, state: TargetState, disabledReason: string | null): Statement {
+  return {
+    sql: "UPDATE targets SET state = ?, disabled_reason = ?, change_date = ?, sequence = ? WHERE resource_owner = ? AND id = ?",
+    params: [state, disabledReason, event.createdAt.getTime(), event.sequence, event.resourceOwner, event.aggregateId],
   };
 }
 

@@ -27,11 +27,13 @@ interface TargetRow {
   readonly created_at: bigint;
   readonly change_date: bigint;
   readonly sequence: bigint;
+  readonly state: Target["state"];
+  readonly disabled_reason: string | null;
 }
 
 const targetColumns =
   "resource_owner, id, name, endpoint, timeout_ms, target_type, interrupt_on_error, payload_type, signing_key, " +
-  "previous_signing_key, previous_signing_key_expires_at, created_at, change_date, sequence";
+  "previous_signing_key, previous_signing_key_expires_at, created_at, change_date, sequence, state, disabled_reason";
 
 const sortColumns: Readonly<Record<TargetSortColumn, string>> = {
   id: "id",
@@ -148,5 +150,7 @@ function targetFromRow(row: TargetRow): Target {
       changeDate: new Date(Number(row.change_date)),
       resourceOwner: row.resource_owner,
     },
+    state: row.state,
+    ...(row.disabled_reason === null ? {} : { disabledReason: row.disabled_reason }),
   };
 }
