@@ -69,6 +69,7 @@ describe("CreateTarget and GetTarget over Connect JSON", () => {
         payloadType: "PAYLOAD_TYPE_JSON",
         creationDate: details.changeDate,
         details,
+        state: "TARGET_STATE_ACTIVE",
       },
     });
     expect(byGet.status, byGet.text).toBe(200);

@@ -8,6 +8,7 @@ import {
   TargetFieldName,
   TargetSchema,
   type TargetSearchFilter,
+  TargetState,
   type UpdateTargetRequest,
 } from "../../../gen/switchyard/v1/target_pb.js";
 import type { TargetUpdate } from "../../commands/target-commands.js";
@@ -15,6 +16,7 @@ import type {
   PayloadType as DomainPayloadType,
   Target as DomainTarget,
   TargetSpec,
+  TargetState as DomainTargetState,
   TargetType,
 } from "../../domain/target.js";
 import type { TargetFilter, TargetSortColumn } from "../../store/store.js";
@@ -60,6 +62,11 @@ function payloadTypeFromProto(payloadType: PayloadType): DomainPayloadType {
   return payloadType === PayloadType.JWT ? "jwt" : "json";
 }
 
+/** The domain state of a validated (never unspecified) TargetState. */
+function targetStateFromProto(state: TargetState): DomainTargetState {
+  return state === TargetState.DISABLED ? "disabled" : "active";
+}
+
 /** The spec of a new target; validation guaranteed the required fields. */
 export function targetSpecFromProto(request: CreateTargetRequest): TargetSpec {
   return {
@@ -82,6 +89,7 @@ export function targetUpdateFromProto(request: UpdateTargetRequest): TargetUpdat
     ...(request.payloadType !== undefined ? { payloadType: payloadTypeFromProto(request.payloadType) } : {}),
     rotateSigningKey: request.rotateSigningKey,
     ...(request.signingKeyOverlap ? { signingKeyOverlapMs: durationToMs(request.signingKeyOverlap) } : {}),
+    ...(request.state !== undefined ? { state: targetStateFromProto(request.state) } : {}),
   };
 }
 
@@ -98,6 +106,8 @@ export function targetToProto(target: DomainTarget): Target {
     previousSigningKeyExpiresAt: overlapActive ? optionalTimestamp(target.previousSigningKeyExpiresAt) : undefined,
     creationDate: timestampFromDate(target.createdAt),
     details: detailsToProto(target.details),
+    state: target.state === "disabled" ? TargetState.DISABLED : TargetState.ACTIVE,
+    disabledReason: target.disabledReason ?? "",
   });
 }
 
