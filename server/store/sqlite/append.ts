@@ -1,24 +1,35 @@
 /**
  * Appending events: expectations checked, sequences assigned, events inserted
- * and projections applied, all in one `BEGIN IMMEDIATE` transaction.
+ * and projections applied, and the deliveries they cause written to the
+ * outbox, all in one `BEGIN IMMEDIATE` transaction.
  */
 import type Sqlite from "better-sqlite3";
+import type { DueDelivery } from "../../domain/delivery.js";
 import { SwitchyardError } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/events.js";
 import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
 import type { AppendRequest, SequenceExpectation } from "../store.js";
 import type { IdempotencyKeys } from "./idempotency.js";
+import type { OutboxWriter } from "./outbox-writer.js";
 import type { StatementCache } from "./statement-cache.js";
 
-/** Appends `request` with `createdAt` as every event's time; answers the stored events. Synchronous. */
-export type Appender = (request: AppendRequest, createdAt: Date) => StoredEvent[];
+/** What one append wrote. */
+export interface AppendResult {
+  readonly events: StoredEvent[];
+  /** Planned deliveries (after each event, in order) and then the request's own, ready to attempt. */
+  readonly deliveries: DueDelivery[];
+}
+
+/** Appends `request` with `createdAt` as every event's (and delivery's) time. Synchronous. */
+export type Appender = (request: AppendRequest, createdAt: Date) => AppendResult;
 
 /** The appender of `db`; its statements are prepared once, here. */
 export function createAppender(
   db: Sqlite.Database,
   statements: StatementCache,
   idempotencyKeys: IdempotencyKeys,
+  outbox: OutboxWriter,
 ): Appender {
   const currentSequence = db
     .prepare<[string, string, string], bigint>(
@@ -47,9 +58,10 @@ export function createAppender(
     }
   };
 
-  const append = db.transaction((request: AppendRequest, createdAt: Date): StoredEvent[] => {
+  const append = db.transaction((request: AppendRequest, createdAt: Date): AppendResult => {
     const owner = request.actor.resourceOwner;
     for (const expectation of request.expectations) checkExpectation(owner, expectation);
+    const deliveries: DueDelivery[] = [];
     const stored = request.events.map((event) => {
       // Reads this transaction's own inserts, so several events of one aggregate get consecutive sequences.
       const sequence = sequenceOf(owner, event.aggregateType, event.aggregateId) + 1n;
@@ -72,11 +84,14 @@ export function createAppender(
         createdAt,
       };
       for (const statement of projectionStatements(stored)) runStatement(statement);
+      // Its deliveries reference the event (a foreign key), so they follow it.
+      deliveries.push(...outbox.plan(stored));
       return stored;
     });
     const first = stored[0];
     if (request.idempotency && first) idempotencyKeys.claim(owner, request.idempotency, first.position, createdAt);
-    return stored;
+    if (request.deliveries) deliveries.push(...outbox.write(owner, request.deliveries, createdAt, stored));
+    return { events: stored, deliveries };
   });
 
   // A transaction function: alone it is its own transaction; inside a group

@@ -14,7 +14,8 @@ export interface EventQueries {
   getEvent(owner: string, position: bigint): StoredEvent | undefined;
 }
 
-interface EventRow {
+/** An `events` row as better-sqlite3 answers it. */
+export interface EventRow {
   readonly position: bigint;
   readonly resource_owner: string;
   readonly aggregate_type: string;
@@ -26,7 +27,8 @@ interface EventRow {
   readonly created_at: bigint;
 }
 
-const eventColumns =
+/** Every column of `events`, in {@link EventRow}'s order. */
+export const eventColumns =
   "position, resource_owner, aggregate_type, aggregate_id, sequence, type, payload, creator, created_at";
 
 /** Event reads over `db`. */
@@ -79,7 +81,8 @@ function eventWhere(owner: string, filter: EventFilter): Where {
   return where.build();
 }
 
-function eventFromRow(row: EventRow): StoredEvent {
+/** The stored event of `row`, its payload parsed. */
+export function eventFromRow(row: EventRow): StoredEvent {
   return {
     position: row.position,
     aggregateType: row.aggregate_type,

@@ -9,15 +9,18 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type Sqlite from "better-sqlite3";
 import type { Logger } from "pino";
-import { createEventListeners } from "../event-listeners.js";
+import { createDeliveryListeners, createEventListeners } from "../event-listeners.js";
 import type { Store } from "../store.js";
-import { createAppender } from "./append.js";
+import { type AppendResult, createAppender } from "./append.js";
+import { createDeliveryQueries } from "./delivery-queries.js";
+import { createDeliveryWrites } from "./delivery-writes.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createIdempotencyKeys } from "./idempotency.js";
 import { createServerKeys } from "./server-keys.js";
 import { createEventQueries } from "./events-queries.js";
 import { createExecutionQueries } from "./execution-queries.js";
 import { loadMigrations, migrate } from "./migrate.js";
+import { createOutboxWriter } from "./outbox-writer.js";
 import { createPageReader } from "./paging.js";
 import { createStatementCache } from "./statement-cache.js";
 import { createTargetQueries } from "./target-queries.js";
@@ -48,17 +51,27 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const statements = createStatementCache(db);
   const readPage = createPageReader(db, statements);
   const listeners = createEventListeners(logger);
+  const deliveryListeners = createDeliveryListeners(logger);
   const idempotencyKeys = createIdempotencyKeys(db);
   const serverKeys = createServerKeys(db);
-  const groupCommit = createGroupCommit(db, createAppender(db, statements, idempotencyKeys), (stored) =>
-    listeners.notify(stored),
-  );
+  const outbox = createOutboxWriter(db);
+  const appendOne = createAppender(db, statements, idempotencyKeys, outbox);
+  const groupCommit = createGroupCommit(db);
+  const notifyCommitted = ({ events, deliveries }: AppendResult): void => {
+    listeners.notify(events);
+    deliveryListeners.notify(deliveries);
+  };
   const events = createEventQueries(db, statements, readPage);
   const targets = createTargetQueries(db, readPage);
   const executions = createExecutionQueries(db, readPage);
+  const deliveryWrites = createDeliveryWrites(db, statements);
+  const deliveries = createDeliveryQueries(db, readPage);
 
   return {
-    append: (request) => groupCommit.append(request),
+    async append(request) {
+      const { events: stored } = await groupCommit.write(() => appendOne(request, new Date()), notifyCommitted);
+      return stored;
+    },
     aggregateSequence: async (owner, aggregateType, aggregateId) =>
       events.aggregateSequence(owner, aggregateType, aggregateId),
     listEvents: async (owner, filter, page) => events.listEvents(owner, filter, page),
@@ -80,6 +93,16 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       db.transaction(() => ({ targets: targets.everyTarget(), executions: executions.everyExecution() }))(),
     serverKeys: async () => serverKeys.list(),
     addServerKey: async (key) => serverKeys.add(key),
+    setDeliveryPlanner: (planner) => outbox.setPlanner(planner),
+    subscribeDeliveries: (listener) => deliveryListeners.subscribe(listener),
+    claimDueDeliveries: (now, limit, lease) => groupCommit.write(() => deliveryWrites.claimDue(now, limit, lease)),
+    recordDeliveryOutcome: (outcome) => groupCommit.write(() => deliveryWrites.recordOutcome(outcome, new Date())),
+    releaseDeliveryLeases: (leaseOwner) => groupCommit.write(() => deliveryWrites.releaseLeases(leaseOwner)),
+    nextDeliveryDueAt: async () => deliveries.nextDueAt(),
+    listDeliveries: async (owner, filter, page) => deliveries.listDeliveries(owner, filter, page),
+    getDelivery: async (owner, id) => deliveries.getDelivery(owner, id),
+    redeliver: (owner, selector, now) => groupCommit.write(() => deliveryWrites.redeliver(owner, selector, now)),
+    deliveryCounts: async () => deliveries.counts(),
     async close() {
       if (!db.open) return;
       groupCommit.flush();
