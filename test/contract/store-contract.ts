@@ -5,6 +5,9 @@
  */
 import { describe } from "vitest";
 import { describeAppendContract } from "./append-contract.js";
+import { describeDeliveriesContract } from "./deliveries-contract.js";
+import { describeDeliveryDispatchContract } from "./delivery-dispatch-contract.js";
+import { describeDeliveryQueriesContract } from "./delivery-queries-contract.js";
 import { describeDurabilityContract } from "./durability-contract.js";
 import { describeEventsContract } from "./events-contract.js";
 import { describeExecutionsContract } from "./executions-contract.js";
@@ -27,5 +30,8 @@ export function describeStoreContract(backendName: string, createStore: StoreFac
     describeTargetQueriesContract(createStore);
     describeExecutionsContract(createStore);
     describeDurabilityContract(createStore);
+    describeDeliveriesContract(createStore);
+    describeDeliveryQueriesContract(createStore);
+    describeDeliveryDispatchContract(createStore);
   });
 }
