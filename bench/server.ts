@@ -34,6 +34,7 @@ process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.on("SIGTERM", async () => {
   app.beginShutdown();
   await server.close({ graceMs: 500 });
+  await app.close(500);
   await store.close();
   rmSync(directory, { recursive: true, force: true });
   process.exit(0);

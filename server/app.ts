@@ -5,6 +5,7 @@
 import type { DescFile, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createValidator } from "@bufbuild/protovalidate";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import type { Logger } from "pino";
 import { DeliveryService, file_switchyard_v1_delivery } from "../gen/switchyard/v1/delivery_pb.js";
@@ -17,6 +18,7 @@ import { createEventService } from "./api/event-service.js";
 import { createExecutionService } from "./api/execution-service.js";
 import { createHealthService } from "./api/health-service.js";
 import { createErrorInterceptor } from "./api/interceptors/errors.js";
+import { createInterceptionInterceptor } from "./api/interceptors/interception.js";
 import { createRequestContextInterceptor } from "./api/interceptors/request-context.js";
 import { createReflectionServices } from "./api/reflection-service.js";
 import { withRequestId } from "./api/request-id.js";
@@ -24,8 +26,8 @@ import { createTargetService } from "./api/target-service.js";
 import { createEventCommands } from "./commands/event-commands.js";
 import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
 import { createTargetCommands } from "./commands/target-commands.js";
-import { createServerKeyRing } from "./engine/server-key-ring.js";
-import type { Config } from "./config.js";
+import { type Engine, createEngine } from "./engine/engine.js";
+import { type Config, targetAllowOf } from "./config.js";
 import type { Store } from "./store/store.js";
 import { withStaticRoutes } from "./transport/http-routes.js";
 
@@ -45,26 +47,52 @@ const apiFiles: readonly DescFile[] = [
   file_switchyard_v1_delivery,
 ];
 
+/**
+ * The control plane's own management services: `request all` / `response all`
+ * never match them and their methods ignore `interruptOnError`, so a broken
+ * target can never lock operators out.
+ */
+export const managementServices: ReadonlySet<string> = new Set([TargetService.typeName, ExecutionService.typeName]);
+
 /** The RPCs request/response conditions may name: the switchyard.v1 API. */
 export function apiRpcRegistry(): RpcRegistry {
   return {
     services: new Set(apiServices.map((service) => service.typeName)),
     methods: new Set(apiServices.flatMap((service) => service.methods.map((m) => `/${service.typeName}/${m.name}`))),
+    managementServices,
   };
 }
 
 export interface AppOptions {
   readonly store: Store;
   readonly logger: Logger;
-  readonly config: Pick<Config, "signingKeyOverlapMs" | "maxRequestBytes">;
+  readonly config: Pick<
+    Config,
+    | "env"
+    | "signingKeyOverlapMs"
+    | "maxRequestBytes"
+    | "targetAllow"
+    | "deliverySchedule"
+    | "deliveryConcurrency"
+    | "deliveryLeaseMs"
+    | "deliveryPollMs"
+    | "interception"
+  >;
 }
 
 /** The application: one request handler for every protocol, and its shutdown. */
 export interface App {
   /** Node request handler serving gRPC, gRPC-web and Connect over HTTP/1.1 and HTTP/2. */
   readonly handler: ReturnType<typeof connectNodeAdapter>;
+  /** The engine: router, dispatcher, caller (for tests and metrics). */
+  readonly engine: Engine;
   /** Starts shutting down: health turns NOT_SERVING and open streams end. */
   beginShutdown(): void;
+  /**
+   * Finishes shutting down once the server stopped taking requests: in-flight
+   * deliveries get `graceMs`, leases are released, connections to targets closed.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 /** Creates the application around a store; loads (or creates) the server's signing keys. */
@@ -94,8 +122,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     for (const { service, impl } of reflection) router.service(service, impl);
   };
 
-  const serverKeys = createServerKeyRing({ store });
-  await serverKeys.load();
+  const engine = await createEngine({
+    store,
+    logger,
+    targetAllow: targetAllowOf(config),
+    notMatchedByAll: managementServices,
+    delivery: {
+      schedule: config.deliverySchedule,
+      concurrency: config.deliveryConcurrency,
+      leaseMs: config.deliveryLeaseMs,
+      pollMs: config.deliveryPollMs,
+    },
+    disableTarget: async (actor, targetId, reason) => {
+      await targetCommands.disableTarget(actor, targetId, reason);
+    },
+  });
+  const validator = createValidator();
 
   const connectHandler = connectNodeAdapter({
     routes,
@@ -103,7 +145,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     interceptors: [
       createRequestContextInterceptor({ logger, actorFor: () => defaultActor }),
       createErrorInterceptor({ logger }),
-      createValidateInterceptor(),
+      createValidateInterceptor({ validator }),
+      ...(config.interception
+        ? [
+            createInterceptionInterceptor({
+              engine,
+              validator,
+              services: new Set(apiServices.map((service) => service.typeName)),
+              managementServices,
+              logger,
+            }),
+          ]
+        : []),
     ],
   });
   const handler = withRequestId(
@@ -111,16 +164,19 @@ export async function createApp(options: AppOptions): Promise<App> {
       // Public keys of the server's JWT payloads, for targets to verify them.
       "/.well-known/jwks.json": (_request, response) => {
         response.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "max-age=300" });
-        response.end(JSON.stringify(serverKeys.jwks()));
+        response.end(JSON.stringify(engine.keyRing.jwks()));
       },
     }),
   );
 
+  engine.start();
   return {
     handler,
+    engine,
     beginShutdown() {
       health.shutdown();
       shutdown.abort();
     },
+    close: (graceMs) => engine.close(graceMs),
   };
 }

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
     app.beginShutdown();
     await server.close({ graceMs: config.shutdownGraceMs });
+    await app.close(config.shutdownGraceMs);
     await store.close();
     logger.info("stopped");
     logger.flush();

@@ -64,7 +64,7 @@ describe("SetExecution and GetExecution", () => {
     // given
     const hook = await createTarget(server.baseUrl, "hook");
     const conditions = [
-      { request: { method: "/switchyard.v1.TargetService/GetTarget" } },
+      { request: { method: "/switchyard.v1.EventService/ListEvents" } },
       { request: { service: "switchyard.v1.JobService" } },
       { request: { all: true } },
       { response: { method: "/switchyard.v1.JobService/ExecuteJob" } },

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { createApp } from "../../server/app.js";
-import { defaultConfig } from "../../server/config.js";
+import { type App, createApp } from "../../server/app.js";
+import { type Config, defaultConfig } from "../../server/config.js";
 import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import type { Store } from "../../server/store/store.js";
 import { createOnePortServer } from "../../server/transport/one-port-server.js";
@@ -19,6 +19,7 @@ export interface RunningServer {
   readonly port: number;
   readonly databasePath: string;
   readonly store: Store;
+  readonly app: App;
   /** Stops the server and closes the database; keeps the files. */
   stop(): Promise<void>;
   /** Stops and deletes the temp directory (unless the caller gave the database path). */
@@ -26,12 +27,14 @@ export interface RunningServer {
 }
 
 /** Starts a server; `databasePath` reuses an existing database. */
-export async function startServer(options: { databasePath?: string; logLevel?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  options: { databasePath?: string; logLevel?: string; config?: Partial<Config> } = {},
+): Promise<RunningServer> {
   const directory = options.databasePath ? undefined : mkdtempSync(join(tmpdir(), "switchyard-test-"));
   const databasePath = options.databasePath ?? join(directory!, "switchyard.db");
   const logger = pino({ level: options.logLevel ?? process.env.SWITCHYARD_TEST_LOG_LEVEL ?? "silent" });
   const store = await createSqliteStore({ path: databasePath, logger });
-  const app = await createApp({ store, logger, config: defaultConfig });
+  const app = await createApp({ store, logger, config: { ...defaultConfig, ...options.config } });
   const server = createOnePortServer({ handler: app.handler, logger });
   const { port } = await server.listen(0, "127.0.0.1");
   let stopped = false;
@@ -40,6 +43,7 @@ export async function startServer(options: { databasePath?: string; logLevel?: s
     stopped = true;
     app.beginShutdown();
     await server.close({ graceMs: 1000 });
+    await app.close(1000);
     await store.close();
   };
   return {
@@ -47,6 +51,7 @@ export async function startServer(options: { databasePath?: string; logLevel?: s
     port,
     databasePath,
     store,
+    app,
     stop,
     async close() {
       await stop();

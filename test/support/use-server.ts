@@ -32,6 +32,9 @@ export function useServer(scope: "each" | "all"): RunningServer {
     get store() {
       return running().store;
     },
+    get app() {
+      return running().app;
+    },
     stop: () => running().stop(),
     close: () => running().close(),
   };
