@@ -45,7 +45,7 @@ const spec = (name: string): TargetSpec => ({
   name,
   endpoint: `https://example.com/${name}`,
   timeoutMs: 1000,
-  targetType: { kind: "call", interruptOnError: true },
+  targetType: { kind: "call", interruptOnError: false },
   payloadType: "json",
 });
 const newTarget = async (name: string, actor = alice) => (await targets.createTarget(actor, spec(name))).id;
