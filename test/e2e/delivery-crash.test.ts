@@ -1,0 +1,143 @@
+/**
+ * Deliveries survive a crash: the real entry point in its own process, 2,000
+ * pushed events bound to a slow sink, SIGKILL mid-way, restart on the same
+ * file. Every event reaches the sink at least once, each always under the
+ * same `webhook-id`, and the outbox ends with every delivery SUCCEEDED.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { postJson } from "../support/clients.js";
+import { type Sink, startSink } from "../support/sink.js";
+
+const eventCount = 2000;
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<number | null>;
+}
+
+let directory: string;
+let sink: Sink | undefined;
+const children: ChildProcess[] = [];
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "switchyard-crash-"));
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  await sink?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function startMain(): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      ...process.env,
+      SWITCHYARD_PORT: "0",
+      SWITCHYARD_DATABASE: join(directory, "switchyard.db"),
+      // Few attempts in flight against a slow sink, so the kill lands mid-way;
+      // short leases and polls, so the restart picks up at once.
+      SWITCHYARD_DELIVERY_CONCURRENCY: "8",
+      SWITCHYARD_DELIVERY_LEASE_MS: "300",
+      SWITCHYARD_DELIVERY_POLL_MS: "50",
+      SWITCHYARD_DELIVERY_SCHEDULE: "100ms,200ms,400ms",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === "listening") resolve({ child, url: String(entry.url), exited });
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+}
+
+async function call(baseUrl: string, method: string, body: unknown): Promise<Record<string, any>> {
+  const reply = await postJson(baseUrl, method, body);
+  expect(reply.status, reply.text).toBe(200);
+  return reply.body as Record<string, any>;
+}
+
+/** Waits until `condition` holds, checking every 50 ms; fails after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("durable delivery across a crash", () => {
+  it("delivers every acknowledged event at least once, under one webhook-id each, after SIGKILL and restart", async () => {
+    // given: a slow sink bound to order.created
+    const sinkAt = await startSink(() => ({ json: {}, delayMs: 40 }));
+    sink = sinkAt;
+    const first = await startMain();
+    const target = await call(first.url, "TargetService/CreateTarget", {
+      name: "orders",
+      endpoint: sinkAt.url,
+      timeout: "5s",
+      restWebhook: {},
+    });
+    await call(first.url, "ExecutionService/SetExecution", {
+      condition: { event: { event: "order.created" } },
+      targets: [{ target: target.id }],
+    });
+
+    // when: 2,000 events are acknowledged, and the server is killed while delivering them
+    for (let start = 0; start < eventCount; start += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, offset) =>
+          call(first.url, "EventService/PushEvent", {
+            aggregateType: "order",
+            aggregateId: `o-${start + offset}`,
+            type: "order.created",
+            payload: { n: start + offset },
+          }),
+        ),
+      );
+    }
+    const deliveredBeforeKill = sinkAt.requests.length;
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const second = await startMain();
+
+    // then: every event arrives, each under a single webhook-id, and the outbox agrees
+    const idsByEvent = new Map<number, Set<string>>();
+    const record = () => {
+      for (const request of sinkAt.requests.slice(recorded)) {
+        const body = sinkAt.verified(request, target.signingKey) as { payload: { n: number } };
+        const ids = idsByEvent.get(body.payload.n) ?? new Set<string>();
+        ids.add(request.headers["webhook-id"]!);
+        idsByEvent.set(body.payload.n, ids);
+      }
+      recorded = sinkAt.requests.length;
+      return idsByEvent.size === eventCount;
+    };
+    let recorded = 0;
+    await until(record, 60_000, "every event to reach the sink");
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+
+    expect(deliveredBeforeKill).toBeGreaterThan(0);
+    expect(deliveredBeforeKill).toBeLessThan(eventCount);
+    expect([...idsByEvent.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+    const db = new Database(join(directory, "switchyard.db"), { readonly: true });
+    try {
+      const statuses = db.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status").all();
+      expect(statuses).toEqual([{ status: "succeeded", n: eventCount }]);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+});
