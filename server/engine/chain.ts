@@ -24,6 +24,8 @@ export interface StepFailure {
   readonly targetId: string;
   readonly code: string;
   readonly message: string;
+  /** HTTP status of the answer, when one arrived. */
+  readonly httpStatus?: number;
   /** Set when the target asked to fail the RPC with this HTTP status. */
   readonly forwarded?: { readonly statusCode: number; readonly message: string };
 }
@@ -52,6 +54,8 @@ export interface ChainOptions {
   readonly signJwt?: (payload: object) => string;
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
+  /** Told after each step ends (with its failure, if it failed), before the next one starts. */
+  readonly onStep?: (index: number, failure?: StepFailure) => void | Promise<void>;
 }
 
 /** Runs the chain; never throws for a target's failure. */
@@ -63,10 +67,12 @@ export async function runChain(options: ChainOptions): Promise<ChainOutcome> {
     const messageId = options.messageId(target, index);
     if (target.targetType.kind === "async") {
       await options.enqueueAsync(target, options.envelope(payload), messageId);
+      await options.onStep?.(index);
       continue;
     }
     const outcome = await callStep(options, target, options.envelope(payload), messageId, now());
     if ("failure" in outcome) {
+      await options.onStep?.(index, outcome.failure);
       if (target.targetType.interruptOnError) {
         return { payload, interrupted: outcome.failure, ignoredFailures };
       }
@@ -74,6 +80,7 @@ export async function runChain(options: ChainOptions): Promise<ChainOutcome> {
       continue;
     }
     if (target.targetType.kind === "call") payload = outcome.json;
+    await options.onStep?.(index);
   }
   return { payload, ignoredFailures };
 }
@@ -106,7 +113,8 @@ async function callStep(
   if (!result.ok) {
     // Our own cancellation and the outbound guard's refusal say nothing about the target's health.
     if (result.error?.code !== "aborted" && result.error?.code !== "denied") options.breakers.recordFailure(target.id);
-    return fail(result.error?.code ?? "failed", result.error?.message ?? `answered ${result.status}`);
+    const failed = fail(result.error?.code ?? "failed", result.error?.message ?? `answered ${result.status}`);
+    return result.status > 0 && "failure" in failed ? { failure: { ...failed.failure, httpStatus: result.status } } : failed;
   }
   options.breakers.recordSuccess(target.id);
   const json = parseJson(result);

@@ -9,7 +9,7 @@ import { newDeliveryId } from "../domain/delivery.js";
 import type { Actor } from "../domain/events.js";
 import type { Target } from "../domain/target.js";
 import type { Store } from "../store/store.js";
-import { type ChainOutcome, runChain } from "./chain.js";
+import { type ChainOptions, type ChainOutcome, runChain } from "./chain.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { type Dispatcher, createDispatcher } from "./dispatcher.js";
 import { type HttpCaller, createHttpCaller } from "./http-caller.js";
@@ -43,6 +43,7 @@ export interface ChainRun {
   /** `webhook-id` of each step; random per step when absent. */
   readonly messageId?: (target: Target, index: number) => string;
   readonly signal?: AbortSignal;
+  readonly onStep?: ChainOptions["onStep"];
 }
 
 export interface Engine {
@@ -106,6 +107,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           });
         },
         ...(run.signal ? { signal: run.signal } : {}),
+        ...(run.onStep ? { onStep: run.onStep } : {}),
       }),
     start: () => dispatcher.start(),
     async close(graceMs) {
