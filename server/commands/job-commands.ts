@@ -1,0 +1,282 @@
+/**
+ * Job commands: accept a job or a batch (committed before it is
+ * acknowledged), cancel them. Idempotency keys work like PushEvent's: same key
+ * and same request → the original job or batch, never a second run, also when
+ * duplicates race; same key and another request → ALREADY_EXISTS
+ * `idempotency_key_reused`.
+ */
+import { randomUUID } from "node:crypto";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
+import type { Actor, NewEvent } from "../domain/events.js";
+import {
+  type Batch,
+  type Job,
+  type JobSpec,
+  decideAcceptJob,
+  decideCancelJob,
+  evolveJob,
+  terminalJobStatuses,
+} from "../domain/job.js";
+import { requestHash } from "../domain/pushed-event.js";
+import type { JobRunner } from "../engine/job-runner.js";
+import type { Router } from "../engine/router.js";
+import type { JobStore, SequenceExpectation, Store } from "../store/store.js";
+
+/** What ExecuteJob asks for. */
+export interface JobRequest {
+  readonly function: string;
+  readonly input: JsonObject;
+  readonly async: boolean;
+  readonly jobId?: string;
+  readonly callbackUrl?: string;
+  readonly includeResultSchema: boolean;
+  readonly maxAttempts?: number;
+}
+
+/** What ExecuteBatch asks for. */
+export interface BatchRequest {
+  readonly items: readonly { readonly function: string; readonly input: JsonObject; readonly jobId?: string }[];
+  readonly callbackUrl?: string;
+  readonly includeResultSchema: boolean;
+}
+
+export interface JobCommandsDeps {
+  readonly store: Store & JobStore;
+  readonly router: Pick<Router, "functionTargets">;
+  readonly runner: Pick<JobRunner, "offerLease" | "withdrawLease">;
+  /** Attempts when a request does not say. */
+  readonly defaultMaxAttempts: number;
+}
+
+const jobScope = "execute_job";
+const batchScope = "execute_batch";
+
+/** `FAILED_PRECONDITION` (`function_not_bound`). */
+export function functionNotBound(name: string, index?: number): SwitchyardError {
+  const where = index === undefined ? "" : `items[${index}]: `;
+  return new SwitchyardError("failed_precondition", "function_not_bound", `${where}no execution is bound to function ${JSON.stringify(name)}`, {
+    function: name,
+    ...(index === undefined ? {} : { field: `items[${index}].operation.function` }),
+  });
+}
+
+function jobExists(id: string, index?: number): SwitchyardError {
+  const where = index === undefined ? "" : `items[${index}]: `;
+  return new SwitchyardError("already_exists", "job_exists", `${where}job ${JSON.stringify(id)} exists`, {
+    job_id: id,
+    ...(index === undefined ? {} : { field: `items[${index}].job_id` }),
+  });
+}
+
+function keyReused(key: string): SwitchyardError {
+  return new SwitchyardError("already_exists", "idempotency_key_reused", `idempotency key ${JSON.stringify(key)} was used for a different request`, {
+    idempotency_key: key,
+  });
+}
+
+/** Creates the job commands. */
+export function createJobCommands(deps: JobCommandsDeps) {
+  const { store, router, runner } = deps;
+
+  /** The aggregate id an idempotency key produced, or the refusal of a different request under it. */
+  async function original(actor: Actor, scope: string, key: string, hash: string): Promise<string | undefined> {
+    const record = await store.getIdempotencyRecord(actor.resourceOwner, scope, key);
+    if (!record) return undefined;
+    if (record.requestHash !== hash) throw keyReused(key);
+    const event = await store.getEvent(actor.resourceOwner, record.position);
+    if (!event) throw new SwitchyardError("internal", "idempotency_record_dangling", "idempotency record without its event");
+    return event.aggregateId;
+  }
+
+  /**
+   * Appends under an idempotency key: answers the id of what was written, or
+   * of what the key produced before (also when a racing duplicate won).
+   */
+  async function appendOnce(
+    actor: Actor,
+    key: string | undefined,
+    scope: string,
+    hash: string,
+    write: (claim?: { scope: string; key: string; requestHash: string }) => Promise<string>,
+  ): Promise<string> {
+    if (key === undefined) return write();
+    const earlier = await original(actor, scope, key, hash);
+    if (earlier) return earlier;
+    try {
+      return await write({ scope, key, requestHash: hash });
+    } catch (error) {
+      if (!(error instanceof SwitchyardError && error.reason === "idempotency_key_taken")) throw error;
+      return (await original(actor, scope, key, hash))!;
+    }
+  }
+
+  async function requireNewJobId(owner: string, id: string, index?: number): Promise<void> {
+    if (await store.getJob(owner, id)) throw jobExists(id, index);
+  }
+
+  /** Appends with leases offered by the runner; withdraws them when the append fails. */
+  async function appendJobs(
+    actor: Actor,
+    events: NewEvent[],
+    jobIds: readonly string[],
+    expectations: SequenceExpectation[],
+    claim?: { scope: string; key: string; requestHash: string },
+  ): Promise<void> {
+    const owner = actor.resourceOwner;
+    const jobLeases = jobIds.flatMap((jobId) => {
+      const lease = runner.offerLease(owner, jobId);
+      return lease ? [{ jobId, lease }] : [];
+    });
+    try {
+      await store.append({ actor, events, expectations, jobLeases, ...(claim ? { idempotency: claim } : {}) });
+    } catch (error) {
+      for (const { jobId } of jobLeases) runner.withdrawLease(owner, jobId);
+      if (error instanceof SwitchyardError && error.reason === "concurrent_modification") {
+        const taken = error.metadata.aggregate_id ?? "";
+        throw jobExists(taken, jobIds.indexOf(taken) >= 0 && jobIds.length > 1 ? jobIds.indexOf(taken) : undefined);
+      }
+      throw error;
+    }
+  }
+
+  const newJobExpectation = (id: string): SequenceExpectation => ({ aggregateType: "job", aggregateId: id, sequence: 0n });
+
+  return {
+    /** Accepts a job (committed before this resolves); answers it as accepted, or the original job of a repeated key. */
+    async executeJob(actor: Actor, request: JobRequest, idempotencyKey?: string): Promise<Job> {
+      const owner = actor.resourceOwner;
+      const targets = router.functionTargets(owner, request.function);
+      if (!targets) throw functionNotBound(request.function);
+      const spec: JobSpec = {
+        function: request.function,
+        input: request.input,
+        async: request.async,
+        includeResultSchema: request.includeResultSchema,
+        maxAttempts: request.maxAttempts ?? deps.defaultMaxAttempts,
+        ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      };
+      const id = await appendOnce(actor, idempotencyKey, jobScope, requestHash(request), async (claim) => {
+        const jobId = request.jobId ?? randomUUID();
+        if (request.jobId !== undefined) await requireNewJobId(owner, jobId);
+        await appendJobs(actor, [decideAcceptJob(jobId, spec)], [jobId], [newJobExpectation(jobId)], claim);
+        return jobId;
+      });
+      return (await store.getJob(owner, id))!;
+    },
+
+    /** Accepts a batch and all its jobs in one transaction; bad items are refused up front, naming their index. */
+    async executeBatch(actor: Actor, request: BatchRequest, idempotencyKey?: string): Promise<Batch> {
+      const owner = actor.resourceOwner;
+      request.items.forEach((item, index) => {
+        if (!router.functionTargets(owner, item.function)) throw functionNotBound(item.function, index);
+      });
+      const seen = new Map<string, number>();
+      for (const [index, item] of request.items.entries()) {
+        if (item.jobId === undefined) continue;
+        if (seen.has(item.jobId)) throw jobExists(item.jobId, index);
+        seen.set(item.jobId, index);
+        await requireNewJobId(owner, item.jobId, index);
+      }
+      const id = await appendOnce(actor, idempotencyKey, batchScope, requestHash(request), async (claim) => {
+        const batchId = randomUUID();
+        const jobIds = request.items.map((item) => item.jobId ?? randomUUID());
+        const events: NewEvent[] = [
+          {
+            aggregateType: "batch",
+            aggregateId: batchId,
+            type: "batch.accepted",
+            payload: {
+              total: request.items.length,
+              includeResultSchema: request.includeResultSchema,
+              ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+              ...(idempotencyKey ? { idempotencyKey } : {}),
+            },
+          },
+          ...request.items.map((item, index) =>
+            decideAcceptJob(jobIds[index]!, {
+              function: item.function,
+              input: item.input,
+              async: true,
+              includeResultSchema: request.includeResultSchema,
+              maxAttempts: deps.defaultMaxAttempts,
+              batchId,
+              batchIndex: index,
+            }),
+          ),
+        ];
+        const expectations = [
+          { aggregateType: "batch", aggregateId: batchId, sequence: 0n },
+          ...jobIds.filter((_, index) => request.items[index]!.jobId !== undefined).map(newJobExpectation),
+        ];
+        await appendJobs(actor, events, jobIds, expectations, claim);
+        return batchId;
+      });
+      return (await store.getBatch(owner, id))!;
+    },
+
+    /** Cancels a job that has not finished; a running job's in-flight call is aborted. */
+    async cancelJob(actor: Actor, id: string, expectedSequence?: bigint): Promise<Job> {
+      const owner = actor.resourceOwner;
+      const job = await store.getJob(owner, id);
+      if (!job) throw notFound("job", id);
+      if (expectedSequence !== undefined && expectedSequence !== job.details.sequence) {
+        throw sequenceMismatch("job", id, expectedSequence, job.details.sequence);
+      }
+      const events = decideCancelJob(job);
+      try {
+        const stored = await store.append({
+          actor,
+          events,
+          expectations: [{ aggregateType: "job", aggregateId: id, sequence: job.details.sequence }],
+        });
+        return stored.reduce<Job | undefined>((current, event) => evolveJob(current, event), job)!;
+      } catch (error) {
+        // The runner moved it on meanwhile (started, progressed or finished): decide again.
+        if (expectedSequence === undefined && error instanceof SwitchyardError && error.reason === "concurrent_modification") {
+          return this.cancelJob(actor, id);
+        }
+        throw error;
+      }
+    },
+
+    /** Cancels every job of a batch that has not finished, and closes the batch as cancelled. */
+    async cancelBatch(actor: Actor, id: string, expectedSequence?: bigint): Promise<Batch> {
+      const owner = actor.resourceOwner;
+      const batch = await store.getBatch(owner, id);
+      if (!batch) throw notFound("batch", id);
+      if (terminalJobStatuses.has(batch.status)) {
+        throw new SwitchyardError("failed_precondition", "batch_finished", `batch ${JSON.stringify(id)} is already ${batch.status}`, {
+          batch_id: id,
+          status: batch.status,
+        });
+      }
+      if (expectedSequence !== undefined && expectedSequence !== batch.details.sequence) {
+        throw sequenceMismatch("batch", id, expectedSequence, batch.details.sequence);
+      }
+      // Closed first, so the runner never closes it as failed while its jobs are being cancelled.
+      try {
+        await store.append({
+          actor,
+          events: [{ aggregateType: "batch", aggregateId: id, type: "batch.completed", payload: { status: "cancelled" } }],
+          expectations: [{ aggregateType: "batch", aggregateId: id, sequence: batch.details.sequence }],
+        });
+      } catch (error) {
+        // The runner closed it as its last job ended; that close stands.
+        if (!(error instanceof SwitchyardError && error.reason === "concurrent_modification")) throw error;
+        return (await store.getBatch(owner, id))!;
+      }
+      const open = await store.listJobs(owner, { batchId: id, statuses: ["accepted", "running"] }, { offset: 0, limit: batch.total, asc: true });
+      for (const job of open.items) {
+        await this.cancelJob(actor, job.id).catch((error: unknown) => {
+          // It finished meanwhile: nothing to cancel.
+          if (!(error instanceof SwitchyardError && error.reason === "job_finished")) throw error;
+        });
+      }
+      return (await store.getBatch(owner, id))!;
+    },
+  };
+}
+
+export type JobCommands = ReturnType<typeof createJobCommands>;

@@ -1,0 +1,344 @@
+/**
+ * The job runner: a worker pool that runs accepted jobs through their
+ * function's chain.
+ *
+ * - Jobs this process accepts are leased to it in the accepting transaction
+ *   (while it has room), so they start right after COMMIT. Everything else —
+ *   retries that fell due, jobs of a process that died — is claimed by polling.
+ * - Leases are renewed by a heartbeat while a job runs; a job whose process
+ *   died is reclaimed once its lease expires and run again from the start
+ *   (at-least-once; every step keeps its `webhook-id`, derived from the job id
+ *   and the step index, so receivers can deduplicate).
+ * - A retryable failure (network error, timeout, 5xx, 429) of an interrupting
+ *   step schedules another attempt with exponential backoff until
+ *   `maxAttempts`; anything else fails the job.
+ * - Every transition is appended with an expectation on the job's sequence,
+ *   so a concurrent CancelJob wins cleanly; a cancel aborts the in-flight call.
+ * - A job or batch with a callback URL gets its callback delivery written in
+ *   the same transaction as its final event.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import type { DeliveryLease, NewDelivery } from "../domain/delivery.js";
+import { newDeliveryId } from "../domain/delivery.js";
+import { SwitchyardError } from "../domain/errors.js";
+import type { Actor, NewEvent } from "../domain/events.js";
+import {
+  type Job,
+  type JobError,
+  type Progress,
+  decideFailJob,
+  decideProgress,
+  decideRetryJob,
+  decideStartJob,
+  decideSucceedJob,
+  evolveJob,
+  terminalJobStatuses,
+} from "../domain/job.js";
+import type { JobStore, Store } from "../store/store.js";
+import type { StepFailure } from "./chain.js";
+import type { Engine } from "./engine.js";
+
+export interface JobRunnerOptions {
+  readonly store: Store & JobStore;
+  readonly engine: Pick<Engine, "router" | "runChain">;
+  /** Most jobs running at once in this process. */
+  readonly concurrency: number;
+  /** How long a lease lasts without a heartbeat. */
+  readonly leaseMs: number;
+  readonly pollMs: number;
+  /** First retry wait; doubles per attempt (±20 % jitter), at most `maxBackoffMs`. */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+}
+
+export interface JobRunner {
+  /** The lease owner of this process. */
+  readonly workerId: string;
+  /** A lease for a job about to be accepted by this process, when it has room to start it at once. */
+  offerLease(owner: string, jobId: string): DeliveryLease | undefined;
+  /** Forgets a lease offered for an accept that failed. */
+  withdrawLease(owner: string, jobId: string): void;
+  start(): void;
+  /** Stops taking jobs, lets running ones finish for up to `graceMs`, aborts the rest and releases the leases. */
+  stop(graceMs: number): Promise<void>;
+  stats(): { running: number; queued: number };
+}
+
+const systemSubject = "system:runner";
+
+/** The `webhook-id` of step `index` of job `jobId`: the same in every attempt. */
+export function jobStepMessageId(owner: string, jobId: string, index: number): string {
+  return `msg_${createHash("sha256").update(`${owner}\0${jobId}\0${index}`).digest("hex").slice(0, 32)}`;
+}
+
+/** Whether a failed interrupting step is worth another attempt. */
+export function retryable(failure: StepFailure): boolean {
+  if (failure.forwarded) return false;
+  if (failure.code === "network" || failure.code === "timeout" || failure.code === "circuit_open") return true;
+  const status = failure.httpStatus ?? 0;
+  return status === 429 || status >= 500;
+}
+
+/** Creates the runner; call `start()`. */
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { store, engine, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const backoffMs = options.backoffMs ?? 1000;
+  const maxBackoffMs = options.maxBackoffMs ?? 60_000;
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const ready: Job[] = [];
+  /** Jobs offered a lease whose accept has not been heard yet. */
+  const reserved = new Set<string>();
+  const running = new Map<string, { readonly owner: string; readonly abort: AbortController }>();
+  const settled = new Set<Promise<void>>();
+  const shutdown = new AbortController();
+  let started = false;
+  let polling = false;
+  let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const room = () => Math.max(0, options.concurrency - running.size - ready.length - reserved.size);
+  const key = (owner: string, id: string) => `${owner}\0${id}`;
+
+  const unsubscribe = store.subscribe((events) => {
+    for (const event of events) {
+      if (event.aggregateType !== "job") continue;
+      const id = key(event.resourceOwner, event.aggregateId);
+      if (event.type === "job.accepted" && reserved.delete(id)) {
+        const job = evolveJob(undefined, event);
+        if (job) ready.push(job);
+      } else if (event.type === "job.cancelled") {
+        running.get(id)?.abort.abort();
+      }
+    }
+    pump();
+  });
+
+  function pump(): void {
+    while (started && running.size < options.concurrency && ready.length > 0) {
+      const job = ready.shift()!;
+      const id = key(job.details.resourceOwner, job.id);
+      if (running.has(id)) continue;
+      const abort = new AbortController();
+      running.set(id, { owner: job.details.resourceOwner, abort });
+      const done = run(job, abort.signal)
+        .catch((error: unknown) => logger?.error({ err: error, jobId: job.id }, "job run failed unexpectedly"))
+        .finally(() => {
+          running.delete(id);
+          settled.delete(done);
+          if (ready.length === 0 && room() > 0) schedulePoll(0);
+          pump();
+        });
+      settled.add(done);
+    }
+  }
+
+  function schedulePoll(delayMs: number): void {
+    if (!started) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void poll(), delayMs);
+    timer.unref();
+  }
+
+  async function poll(): Promise<void> {
+    timer = undefined;
+    if (!started || polling) return;
+    polling = true;
+    try {
+      await closeFinishedBatches();
+      const limit = room();
+      if (limit > 0) {
+        const at = now();
+        const claimed = await store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
+        ready.push(...claimed);
+        pump();
+        if (claimed.length === limit) return;
+      }
+      const next = await store.nextJobDueAt();
+      const wait = next ? Math.max(0, next.getTime() - now().getTime()) : options.pollMs;
+      schedulePoll(Math.min(wait, options.pollMs));
+    } catch (error) {
+      if (started) logger?.error({ err: error }, "claiming jobs failed");
+      schedulePoll(options.pollMs);
+    } finally {
+      polling = false;
+    }
+  }
+
+  async function renewLeases(): Promise<void> {
+    if (running.size === 0) return;
+    const ids = [...running.keys()].map((id) => id.slice(id.indexOf("\0") + 1));
+    await store.renewJobLeases(ids, { owner: workerId, until: new Date(now().getTime() + options.leaseMs) });
+  }
+
+  /** Appends `events` for `job` if it is still at `job`'s sequence; answers the job after them, or undefined when it moved on (cancelled). */
+  async function transition(job: Job, events: NewEvent[], extra: { deliveries?: NewDelivery[] } = {}): Promise<Job | undefined> {
+    if (events.length === 0) return job;
+    const actor: Actor = { resourceOwner: job.details.resourceOwner, subject: systemSubject };
+    try {
+      const stored = await store.append({
+        actor,
+        events,
+        expectations: [{ aggregateType: "job", aggregateId: job.id, sequence: job.details.sequence }],
+        ...(extra.deliveries ? { deliveries: extra.deliveries } : {}),
+      });
+      return stored.reduce<Job | undefined>((current, event) => evolveJob(current, event), job);
+    } catch (error) {
+      if (error instanceof SwitchyardError && error.reason === "concurrent_modification") return undefined;
+      throw error;
+    }
+  }
+
+  async function run(claimed: Job, signal: AbortSignal): Promise<void> {
+    const owner = claimed.details.resourceOwner;
+    // A claimed job may be stale (it was read before the claim); start from the store's view.
+    const fresh = (await store.getJob(owner, claimed.id)) ?? claimed;
+    if (terminalJobStatuses.has(fresh.status)) return;
+    const targets = engine.router.functionTargets(owner, fresh.function);
+    if (!targets || targets.length === 0) {
+      const error = { code: "function_not_bound", message: `no execution is bound to function ${JSON.stringify(fresh.function)}` };
+      await finish(fresh, decideFailJob(fresh, error, fresh.progress), { error });
+      return;
+    }
+    let job = await transition(fresh, decideStartJob(fresh, targets.length));
+    if (!job) return;
+    let progress: Progress = job.progress;
+    const outcome = await engine.runChain({
+      actor: { resourceOwner: owner, subject: systemSubject },
+      targets,
+      payload: job.input,
+      envelope: (payload) => ({ function: fresh.function, jobId: fresh.id, input: payload }),
+      messageId: (_target, index) => jobStepMessageId(owner, fresh.id, index),
+      signal: AbortSignal.any([signal, shutdown.signal]),
+      onStep: async (index, failure) => {
+        const last = index === targets.length - 1;
+        progress = {
+          ...progress,
+          running: last ? 0 : 1,
+          pending: Math.max(0, progress.pending - (last ? 0 : 1)),
+          succeeded: progress.succeeded + (failure ? 0 : 1),
+          failed: progress.failed + (failure ? 1 : 0),
+        };
+        if (last || !job) return;
+        job = await transition(job, decideProgress(job, progress));
+      },
+    });
+    if (!job) return; // cancelled meanwhile
+    if (shutdown.signal.aborted && !signal.aborted) return; // shutting down: the lease is released, another run resumes it
+    if (outcome.interrupted) {
+      const failure = outcome.interrupted;
+      const error: JobError = { code: failure.code === "forwarded" ? "target_failed" : failure.code, message: failure.message, targetId: failure.targetId };
+      const finalProgress = { ...progress, running: 0 };
+      if (retryable(failure) && job.attempts < job.maxAttempts) {
+        const wait = Math.min(maxBackoffMs, backoffMs * 2 ** (job.attempts - 1)) * (0.8 + 0.4 * Math.random());
+        await transition(job, decideRetryJob(job, error, new Date(now().getTime() + wait)));
+        schedulePoll(Math.min(wait, options.pollMs));
+        return;
+      }
+      await finish(job, decideFailJob(job, error, finalProgress), { error });
+      return;
+    }
+    await finish(job, decideSucceedJob(job, outcome.payload, progress), { output: outcome.payload });
+  }
+
+  /** Appends the final event with the job's callback, then closes its batch when it was the last one. */
+  async function finish(job: Job, events: NewEvent[], result: { output?: JsonValue; error?: JobError }): Promise<void> {
+    const status = events[0]?.type.slice("job.".length);
+    const deliveries = job.callbackUrl
+      ? [callbackDelivery(job.callbackUrl, { jobId: job.id }, job.id, undefined, status ?? "failed", [resultEntry(job, result)])]
+      : [];
+    const finished = await transition(job, events, { deliveries });
+    if (finished?.batchId) await closeBatch(finished.details.resourceOwner, finished.batchId);
+  }
+
+  async function closeBatch(owner: string, batchId: string): Promise<void> {
+    const batch = await store.getBatch(owner, batchId);
+    if (!batch || terminalJobStatuses.has(batch.status)) return;
+    if (batch.progress.pending + batch.progress.running > 0) return;
+    const status = batch.progress.failed === 0 ? "succeeded" : batch.progress.succeeded === 0 ? "failed" : "partially_failed";
+    const deliveries: NewDelivery[] = [];
+    if (batch.callbackUrl) {
+      const items = await store.listJobs(owner, { batchId }, { offset: 0, limit: batch.total, asc: true });
+      deliveries.push(callbackDelivery(batch.callbackUrl, { batchId }, undefined, batchId, status, items.items.map((item) => resultEntry(item, item))));
+    }
+    try {
+      await store.append({
+        actor: { resourceOwner: owner, subject: systemSubject },
+        events: [{ aggregateType: "batch", aggregateId: batchId, type: "batch.completed", payload: { status } }],
+        expectations: [{ aggregateType: "batch", aggregateId: batchId, sequence: batch.details.sequence }],
+        deliveries,
+      });
+    } catch (error) {
+      // Another runner closed it first.
+      if (!(error instanceof SwitchyardError && error.reason === "concurrent_modification")) throw error;
+    }
+  }
+
+  /** Batches whose last job ended in a process that died before closing them. */
+  async function closeFinishedBatches(): Promise<void> {
+    for (const batch of await store.finishedOpenBatches(100)) await closeBatch(batch.details.resourceOwner, batch.id);
+  }
+
+  return {
+    workerId,
+    offerLease(owner, jobId) {
+      if (!started || room() <= 0) return undefined;
+      reserved.add(key(owner, jobId));
+      return { owner: workerId, until: new Date(now().getTime() + options.leaseMs) };
+    },
+    withdrawLease(owner, jobId) {
+      reserved.delete(key(owner, jobId));
+    },
+    start() {
+      if (started) return;
+      started = true;
+      heartbeat = setInterval(() => void renewLeases().catch((error: unknown) => logger?.error({ err: error }, "renewing job leases failed")), Math.max(50, options.leaseMs / 3));
+      heartbeat.unref();
+      schedulePoll(0);
+    },
+    async stop(graceMs) {
+      started = false;
+      if (timer) clearTimeout(timer);
+      if (heartbeat) clearInterval(heartbeat);
+      unsubscribe();
+      ready.length = 0;
+      const drained = Promise.all([...settled]);
+      await Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
+      shutdown.abort();
+      await drained;
+      const released = await store.releaseJobLeases(workerId);
+      if (released > 0) logger?.info({ released }, "released job leases");
+    },
+    stats: () => ({ running: running.size, queued: ready.length }),
+  };
+}
+
+function resultEntry(job: Pick<Job, "function" | "input">, result: { output?: JsonValue; error?: JobError; result?: JsonValue }): JsonObject {
+  const output = result.output ?? result.result;
+  const base: JsonObject = { function: job.function, input: job.input };
+  if (result.error) return { ...base, error: { ...result.error } as JsonObject };
+  return { ...base, output: output ?? null };
+}
+
+function callbackDelivery(
+  url: string,
+  ids: { jobId: string } | { batchId: string },
+  jobId: string | undefined,
+  batchId: string | undefined,
+  status: string,
+  results: JsonObject[],
+): NewDelivery {
+  return {
+    id: newDeliveryId(),
+    kind: "callback",
+    endpoint: url,
+    ...(jobId ? { jobId } : {}),
+    ...(batchId ? { batchId } : {}),
+    body: JSON.stringify({ ...ids, status, results }),
+  };
+}
