@@ -38,6 +38,18 @@ export interface Config {
   readonly deliveryPollMs: number;
   /** Run request/response executions on the server's own RPCs (off only for benchmarks). */
   readonly interception: boolean;
+  /** Most jobs running at once in this process. */
+  readonly jobConcurrency: number;
+  /** How long a job's lease lasts without a heartbeat; a job of a dead process is re-run after it. */
+  readonly jobLeaseMs: number;
+  /** How often the runner looks for due jobs it was not told about (retries, reclaimed jobs). */
+  readonly jobPollMs: number;
+  /** Attempts of a job whose request does not say (retryable failures only). */
+  readonly jobMaxAttempts: number;
+  /** How long idempotency keys are kept (at least 24 h). */
+  readonly idempotencyRetentionMs: number;
+  /** HMAC key (`whsec_…`) that signs job and batch callbacks; development generates one next to the database. */
+  readonly callbackSigningKey?: string;
 }
 
 /** Loopback, which `npm start` (development) lets targets reach. */
@@ -57,6 +69,11 @@ export const defaultConfig: Config = {
   deliveryLeaseMs: 30_000,
   deliveryPollMs: 1_000,
   interception: true,
+  jobConcurrency: 64,
+  jobLeaseMs: 30_000,
+  jobPollMs: 1_000,
+  jobMaxAttempts: 3,
+  idempotencyRetentionMs: 24 * 60 * 60 * 1000,
 };
 
 /** The ranges targets may reach despite the deny list, with the environment's default. */
@@ -77,6 +94,12 @@ const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_DELIVERY_CONCURRENCY: "deliveryConcurrency",
   SWITCHYARD_DELIVERY_LEASE_MS: "deliveryLeaseMs",
   SWITCHYARD_DELIVERY_POLL_MS: "deliveryPollMs",
+  SWITCHYARD_JOB_CONCURRENCY: "jobConcurrency",
+  SWITCHYARD_JOB_LEASE_MS: "jobLeaseMs",
+  SWITCHYARD_JOB_POLL_MS: "jobPollMs",
+  SWITCHYARD_JOB_MAX_ATTEMPTS: "jobMaxAttempts",
+  SWITCHYARD_IDEMPOTENCY_RETENTION_MS: "idempotencyRetentionMs",
+  SWITCHYARD_CALLBACK_SIGNING_KEY: "callbackSigningKey",
 };
 
 const numericKeys = new Set<keyof Config>([
@@ -87,6 +110,11 @@ const numericKeys = new Set<keyof Config>([
   "deliveryConcurrency",
   "deliveryLeaseMs",
   "deliveryPollMs",
+  "jobConcurrency",
+  "jobLeaseMs",
+  "jobPollMs",
+  "jobMaxAttempts",
+  "idempotencyRetentionMs",
 ]);
 
 /** Reads the configuration; throws with a clear message on a bad value. */
