@@ -14,6 +14,7 @@ import { ExecutionService, file_switchyard_v1_execution } from "../gen/switchyar
 import { JobService, file_switchyard_v1_job } from "../gen/switchyard/v1/job_pb.js";
 import { TargetService, file_switchyard_v1_target } from "../gen/switchyard/v1/target_pb.js";
 import { defaultActor } from "./api/context.js";
+import { createDeliveryService } from "./api/delivery-service.js";
 import { createEventService } from "./api/event-service.js";
 import { createExecutionService } from "./api/execution-service.js";
 import { createHealthService } from "./api/health-service.js";
@@ -117,7 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Jobs and deliveries are part of the contract; their handlers land with
     // their issues. Until then every method answers UNIMPLEMENTED.
     router.service(JobService, {});
-    router.service(DeliveryService, {});
+    router.service(DeliveryService, createDeliveryService({ store }));
     router.service(health.service, health.impl);
     for (const { service, impl } of reflection) router.service(service, impl);
   };

@@ -58,6 +58,10 @@ describe("numbers", () => {
     const offset = await post("TargetService/ListTargets", { pagination: { offset: "18446744073709551615" } });
     const position = await post("EventService/ListEvents", { fromPosition: "18446744073709551615" });
     const events = await post("EventService/ListEvents", { pagination: { offset: "9223372036854775808" } });
+    const deliveries = await post("DeliveryService/ListDeliveries", {
+      eventPosition: "18446744073709551615",
+      pagination: { offset: "18446744073709551615" },
+    });
 
     // then
     expect(offset.status, offset.text).toBe(200);
@@ -66,6 +70,8 @@ describe("numbers", () => {
     expect(position.status, position.text).toBe(200);
     expect(position.body.events).toBeUndefined();
     expect(events.status, events.text).toBe(200);
+    expect(deliveries.status, deliveries.text).toBe(200);
+    expect(deliveries.body.deliveries).toBeUndefined();
   });
 });
 
@@ -100,19 +106,32 @@ describe("NOT_FOUND", () => {
   });
 });
 
+describe("DeliveryService errors", () => {
+  it("answer NOT_FOUND with the delivery id for an unknown delivery, and INVALID_ARGUMENT for a Redeliver without selector", async () => {
+    // when
+    const get = await post("DeliveryService/GetDelivery", { id: "msg_missing" });
+    const redeliver = await post("DeliveryService/Redeliver", { deliveryId: "msg_missing" });
+    const empty = await post("DeliveryService/Redeliver", {});
+    const grpcError = await grpcErrorOf(grpcUnary(grpc.deliveries, "GetDelivery", { id: "msg_missing" }));
+
+    // then
+    expect(expectJsonError(get, 404, "not_found", "delivery_not_found").metadata).toEqual({ delivery_id: "msg_missing" });
+    expectJsonError(redeliver, 404, "not_found", "delivery_not_found");
+    expect(empty.status, empty.text).toBe(400);
+    expect(empty.body.code).toBe("invalid_argument");
+    expect(grpcError.code).toBe(Code.NotFound);
+  });
+});
+
 describe("services without handlers", () => {
   it.each([
     ["JobService/ExecuteJob", { operation: { function: "enrich" } }, { operation: { function: "enrich" } }],
     ["JobService/GetJob", { id: "job-1" }, { id: "job-1" }],
-    ["DeliveryService/ListDeliveries", {}, {}],
-    ["DeliveryService/GetDelivery", { id: "delivery-1" }, { id: "delivery-1" }],
-    ["DeliveryService/Redeliver", { deliveryId: "delivery-1" }, { delivery_id: "delivery-1" }],
   ])("%s answers UNIMPLEMENTED", async (path, json, protoFields) => {
     // when
     const reply = await post(path, json);
-    const [service, method] = path.split("/") as [string, string];
-    const client = service === "JobService" ? grpc.jobs : grpc.deliveries;
-    const grpcError = await grpcErrorOf(grpcUnary(client, method, protoFields));
+    const [, method] = path.split("/") as [string, string];
+    const grpcError = await grpcErrorOf(grpcUnary(grpc.jobs, method, protoFields));
 
     // then
     expect(reply.status, reply.text).toBe(501);
