@@ -4,23 +4,16 @@
  * file. Every event reaches the sink at least once, each always under the
  * same `webhook-id`, and the outbox ends with every delivery SUCCEEDED.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { postJson } from "../support/clients.js";
 import { type Sink, startSink } from "../support/sink.js";
+import { type SpawnedServer, callOk, spawnServer, until } from "../support/spawned-server.js";
 
 const eventCount = 2000;
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<number | null>;
-}
 
 let directory: string;
 let sink: Sink | undefined;
@@ -36,46 +29,21 @@ afterEach(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-function startMain(): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: {
-      ...process.env,
-      SWITCHYARD_PORT: "0",
-      SWITCHYARD_DATABASE: join(directory, "switchyard.db"),
-      // Few attempts in flight against a slow sink, so the kill lands mid-way;
-      // short leases and polls, so the restart picks up at once.
-      SWITCHYARD_DELIVERY_CONCURRENCY: "8",
-      SWITCHYARD_DELIVERY_LEASE_MS: "300",
-      SWITCHYARD_DELIVERY_POLL_MS: "50",
-      SWITCHYARD_DELIVERY_SCHEDULE: "100ms,200ms,400ms",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+/** The server on this test's directory, with few attempts in flight and short leases and polls. */
+async function startMain(): Promise<SpawnedServer> {
+  const started = await spawnServer(directory, {
+    // Few attempts in flight against a slow sink, so the kill lands mid-way;
+    // short leases and polls, so the restart picks up at once.
+    SWITCHYARD_DELIVERY_CONCURRENCY: "8",
+    SWITCHYARD_DELIVERY_LEASE_MS: "300",
+    SWITCHYARD_DELIVERY_POLL_MS: "50",
+    SWITCHYARD_DELIVERY_SCHEDULE: "100ms,200ms,400ms",
   });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === "listening") resolve({ child, url: String(entry.url), exited });
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening`)));
-  });
+  children.push(started.child);
+  return started;
 }
 
-async function call(baseUrl: string, method: string, body: unknown): Promise<Record<string, any>> {
-  const reply = await postJson(baseUrl, method, body);
-  expect(reply.status, reply.text).toBe(200);
-  return reply.body as Record<string, any>;
-}
-
-/** Waits until `condition` holds, checking every 50 ms; fails after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const call = callOk;
 
 describe("durable delivery across a crash", () => {
   it("delivers every acknowledged event at least once, under one webhook-id each, after SIGKILL and restart", async () => {
