@@ -240,7 +240,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return;
     }
     const wait = schedule[delivery.roundAttempts];
-    if (wait === undefined) {
+    // A refused destination stays refused (the allow list is configuration): no point in retrying.
+    if (wait === undefined || result.error?.code === "denied") {
       await record({ status: "dead", attempt: attemptRecord });
       return;
     }

@@ -209,9 +209,9 @@ describe("GetDelivery and Redeliver", () => {
 });
 
 describe("the outbound deny list", () => {
-  it("refuses loopback by address and by name when nothing is allowed, and the sink hears nothing", async () => {
-    // given
-    const server = await given.server({ targetAllow: [], deliverySchedule: [] });
+  it("refuses loopback by address and by name when nothing is allowed: dead at once, and the sink hears nothing", async () => {
+    // given: a schedule that would retry, to show a refusal is not retried
+    const server = await given.server({ targetAllow: [], deliverySchedule: [50, 50, 50] });
     const sink = await given.sink(startSink());
     const byAddress = await sinkTarget(server.baseUrl, sink.url);
     const byName = await sinkTarget(server.baseUrl, sink.url.replace("127.0.0.1", "localhost"));
