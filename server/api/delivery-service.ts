@@ -15,12 +15,14 @@ import { deliveryFilterFromProto, deliveryToProto, redeliverSelectorFromProto } 
 
 export interface DeliveryServiceDeps {
   readonly store: Store;
+  /** Tells the dispatcher that deliveries were rescheduled, so it claims them at once. */
+  readonly onRescheduled?: () => void;
   readonly now?: () => Date;
 }
 
 /**
- * Creates the DeliveryService implementation. Redeliver schedules at once;
- * the dispatcher picks the deliveries up on its next poll. Redelivering an id
+ * Creates the DeliveryService implementation. Redeliver schedules at once
+ * and wakes the dispatcher. Redelivering an id
  * that does not exist (or belongs to another owner) is NOT_FOUND; the `dead`
  * selector answers 0 when nothing matches.
  */
@@ -47,6 +49,7 @@ export function createDeliveryService(deps: DeliveryServiceDeps): ServiceImpl<ty
       const selector = redeliverSelectorFromProto(request);
       const count = await store.redeliver(actorOf(context).resourceOwner, selector, now());
       if (selector.kind === "id" && count === 0) throw notFound("delivery", selector.id);
+      if (count > 0) deps.onRescheduled?.();
       return create(RedeliverResponseSchema, { count });
     },
   };

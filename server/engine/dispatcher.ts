@@ -65,6 +65,8 @@ export interface Dispatcher {
    * the rest and releases every lease this process holds.
    */
   stop(graceMs: number): Promise<void>;
+  /** Looks for due deliveries now (e.g. after a Redeliver) instead of at the next poll. */
+  wake(): void;
   /** Attempts in flight and waiting locally, for metrics and tests. */
   stats(): { inFlight: number; queued: number };
 }
@@ -297,6 +299,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const released = await store.releaseDeliveryLeases(workerId);
       if (released > 0) logger?.info({ released }, "released delivery leases");
     },
+    wake: () => schedulePoll(0),
     stats: () => ({ inFlight, queued: ready.length }),
   };
 }
