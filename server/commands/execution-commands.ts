@@ -156,8 +156,10 @@ export function createExecutionCommands(deps: ExecutionCommandsDeps) {
         // Only include edges matter for cycles and depth, so others are looked up as includes alone.
         const includesOf = (other: ConditionKey) => graph.get(other)?.map(includeElement);
         checkIncludeGraph(key, elements, includesOf, graph.keys());
+        // A removed execution's stream goes on: setting its condition again continues after the removal.
+        const streamSequence = current?.details.sequence ?? (await lastEventDetails(store, owner, "execution", key))?.sequence ?? 0n;
         const expectations = [
-          { aggregateType: "execution", aggregateId: key, sequence: current?.details.sequence ?? 0n },
+          { aggregateType: "execution", aggregateId: key, sequence: streamSequence },
           ...(await targetExpectations(owner, elements, condition)),
           ...(await includeExpectations(owner, elements)),
         ];
