@@ -10,8 +10,9 @@
  *
  * A failure stops the chain only when the target has `interruptOnError`;
  * otherwise it is recorded and the chain goes on. A 2xx answer
- * `{"forwardedStatusCode": N, "forwardedErrorMessage": "…"}` from a target with
- * `interruptOnError` stops the chain with that status, to fail the RPC with it.
+ * `{"forwardedStatusCode": N, "forwardedErrorMessage": "…"}` is such a failure:
+ * from a target with `interruptOnError` it stops the chain with that status, to
+ * fail the RPC with it; from any other it is passed over and replaces nothing.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Target } from "../domain/target.js";
@@ -119,9 +120,9 @@ async function callStep(
   options.breakers.recordSuccess(target.id);
   const json = parseJson(result);
   const forwarded = forwardedStatus(json);
-  if (forwarded && target.targetType.kind !== "async" && target.targetType.interruptOnError) {
-    return fail("forwarded", forwarded.message, forwarded);
-  }
+  // An answer asking to fail the RPC is never a payload: without interruptOnError it is a failure
+  // the chain goes past, or a lenient rest_call would hand the RPC `{forwardedStatusCode…}` as its request.
+  if (forwarded) return fail("forwarded", forwarded.message, forwarded);
   if (target.targetType.kind === "call" && json === undefined) return fail("invalid_json", "the answer is not JSON");
   return { json: json ?? null };
 }

@@ -117,15 +117,22 @@ describe("chains", () => {
     expect(seen).toHaveLength(2);
   });
 
-  it("stop with a forwarded status when an interrupting target asks for one", async () => {
+  it("stop with a forwarded status when an interrupting target asks for one, and pass over the ask of a lenient one", async () => {
     const gate = await targetAnswering(webhook(true), () => ({ json: { forwardedStatusCode: 403, forwardedErrorMessage: "not today" } }));
     const lenient = await targetAnswering(webhook(false), () => ({ json: { forwardedStatusCode: 403 } }));
+    const lenientCall = await targetAnswering(call(false), () => ({ json: { forwardedStatusCode: 403 } }));
 
     const stopped = await run([gate], {});
-    const passed = await run([lenient], {});
+    const passed = await run([lenient, lenientCall], { n: 1 });
 
     expect(stopped.interrupted).toMatchObject({ code: "forwarded", forwarded: { statusCode: 403, message: "not today" } });
-    expect(passed).toEqual({ payload: {}, ignoredFailures: [] });
+    expect(passed).toEqual({
+      payload: { n: 1 },
+      ignoredFailures: [
+        expect.objectContaining({ targetId: lenient.id, code: "forwarded" }),
+        expect.objectContaining({ targetId: lenientCall.id, code: "forwarded" }),
+      ],
+    });
   });
 
   it("fail a rest_call whose answer is not JSON", async () => {
