@@ -7,6 +7,7 @@
  * Every method owns its whole transaction. Every read is scoped to one
  * resource owner.
  */
+import type { ApiKey } from "../domain/api-key.js";
 import type { ConditionKey, ConditionType } from "../domain/condition.js";
 import type {
   Delivery,
@@ -260,6 +261,17 @@ export interface Store {
 
   /** Closes the database; pending appends finish first. */
   close(): Promise<void>;
+
+  // API keys (auth). Not scoped to an owner: a key is looked up before anyone
+  // knows whose request it is. Only hashes are stored, never a key.
+  /** Stores a new API key; rejects with kind `already_exists`, reason `api_key_exists`, when its id or hash is taken. */
+  addApiKey(key: ApiKey): Promise<void>;
+  /** The key with this SHA-256 hash (hex), revoked and expired ones included. */
+  apiKeyByHash(keyHash: string): Promise<ApiKey | undefined>;
+  /** Every stored key (of `owner`, when given), oldest first. */
+  listApiKeys(owner?: string): Promise<ApiKey[]>;
+  /** Revokes the key with `id` at `at`; answers false when no such key exists. Revoking twice keeps the first time. */
+  revokeApiKey(id: string, at: Date): Promise<boolean>;
 }
 
 /**

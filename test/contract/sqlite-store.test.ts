@@ -87,6 +87,7 @@ describe("SQLite store", () => {
       "5-server-keys",
       "6-deliveries",
       "7-target-state",
+      "8-api-keys",
     ]);
     const db = new Database(file);
     try {

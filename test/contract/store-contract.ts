@@ -4,6 +4,7 @@
  * database per test.
  */
 import { describe } from "vitest";
+import { describeApiKeysContract } from "./api-keys-contract.js";
 import { describeAppendContract } from "./append-contract.js";
 import { describeDeliveriesContract } from "./deliveries-contract.js";
 import { describeDeliveryDispatchContract } from "./delivery-dispatch-contract.js";
@@ -33,5 +34,6 @@ export function describeStoreContract(backendName: string, createStore: StoreFac
     describeDeliveriesContract(createStore);
     describeDeliveryQueriesContract(createStore);
     describeDeliveryDispatchContract(createStore);
+    describeApiKeysContract(createStore);
   });
 }

@@ -11,6 +11,7 @@ import type Sqlite from "better-sqlite3";
 import type { Logger } from "pino";
 import { createDeliveryListeners, createEventListeners } from "../event-listeners.js";
 import type { Store } from "../store.js";
+import { createApiKeys } from "./api-keys.js";
 import { type AppendResult, createAppender } from "./append.js";
 import { createDeliveryQueries } from "./delivery-queries.js";
 import { createDeliveryWrites } from "./delivery-writes.js";
@@ -66,6 +67,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const executions = createExecutionQueries(db, readPage);
   const deliveryWrites = createDeliveryWrites(db, statements);
   const deliveries = createDeliveryQueries(db, readPage);
+  const apiKeys = createApiKeys(db);
 
   return {
     async append(request) {
@@ -103,6 +105,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     getDelivery: async (owner, id) => deliveries.getDelivery(owner, id),
     redeliver: (owner, selector, now) => groupCommit.write(() => deliveryWrites.redeliver(owner, selector, now)),
     deliveryCounts: async () => deliveries.counts(),
+    addApiKey: (key) => groupCommit.write(() => apiKeys.add(key)),
+    apiKeyByHash: async (keyHash) => apiKeys.byHash(keyHash),
+    listApiKeys: async (owner) => apiKeys.list(owner),
+    revokeApiKey: (id, at) => groupCommit.write(() => apiKeys.revoke(id, at)),
     async close() {
       if (!db.open) return;
       groupCommit.flush();
