@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import autocannon from "autocannon";
+import { benchAuthorization, benchJsonHeaders } from "./auth.js";
 
 export interface LoadResult {
   readonly requestsPerSecond: number;
@@ -28,7 +29,7 @@ export async function connectJsonLoad(options: {
       {
         method: "POST",
         path: options.path,
-        headers: { "content-type": "application/json" },
+        headers: { ...benchJsonHeaders },
         setupRequest: (request) => ({ ...request, body: options.bodies[next++ % options.bodies.length] }),
       },
     ],
@@ -46,13 +47,15 @@ export async function grpcLoad(options: {
 }): Promise<LoadResult> {
   const client = new grpc.Client(options.address, grpc.credentials.createInsecure());
   const identity = (value: Buffer) => value;
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", benchAuthorization);
   const deadline = Date.now() + options.seconds * 1000;
   let completed = 0;
   let errors = 0;
   let next = 0;
   const call = (body: Uint8Array) =>
     new Promise<void>((resolve) => {
-      client.makeUnaryRequest(options.path, identity, identity, Buffer.from(body), (error) => {
+      client.makeUnaryRequest(options.path, identity, identity, Buffer.from(body), metadata, (error) => {
         if (error) errors++;
         else completed++;
         resolve();

@@ -5,6 +5,7 @@
 import { type MessageInitShape, create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { GetTargetRequestSchema } from "../gen/switchyard/v1/target_pb.js";
 import { SetExecutionRequestSchema } from "../gen/switchyard/v1/execution_pb.js";
+import { benchJsonHeaders } from "./auth.js";
 import { echoPathPrefix } from "./echo-service.js";
 
 export interface Workload {
@@ -23,7 +24,7 @@ const executionKeys = 64;
 async function createTarget(baseUrl: string, name: string): Promise<string> {
   const response = await fetch(`${baseUrl}/switchyard.v1.TargetService/CreateTarget`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: benchJsonHeaders,
     body: JSON.stringify({ name, endpoint: "http://127.0.0.1:9000/hook", timeout: "5s", restWebhook: {} }),
   });
   if (!response.ok) throw new Error(`seeding failed: ${response.status} ${await response.text()}`);

@@ -7,7 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
 import { EventService } from "../../gen/switchyard/v1/event_pb.js";
 import { expectJsonError } from "../support/api-fixtures.js";
-import { postJson } from "../support/clients.js";
+import { bearerInterceptor, postJson } from "../support/clients.js";
 import { useServer } from "../support/use-server.js";
 
 const server = useServer("each");
@@ -18,7 +18,7 @@ const storedEvents = async () => (await postJson(server.baseUrl, "EventService/L
 
 describe("PushEvent", () => {
   it("appends the event, which lists and streams like a system event", async () => {
-    const events = createClient(EventService, createGrpcTransport({ baseUrl: server.baseUrl }));
+    const events = createClient(EventService, createGrpcTransport({ baseUrl: server.baseUrl, interceptors: [bearerInterceptor()] }));
     const watch = events.watchEvents({})[Symbol.asyncIterator]();
     const first = watch.next();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -65,7 +65,7 @@ describe("PushEvent", () => {
   });
 
   it("takes the key from gRPC metadata, and twenty racing duplicates store one event", async () => {
-    const events = createClient(EventService, createGrpcTransport({ baseUrl: server.baseUrl }));
+    const events = createClient(EventService, createGrpcTransport({ baseUrl: server.baseUrl, interceptors: [bearerInterceptor()] }));
     const request = { ...order, payload: order.payload };
 
     const replies = await Promise.all(

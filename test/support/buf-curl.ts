@@ -4,6 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { devApiKey } from "../../server/auth/api-key-tokens.js";
 
 const bufPath = fileURLToPath(new URL("../../node_modules/.bin/buf", import.meta.url));
 
@@ -14,10 +15,15 @@ export interface BufCurlResult {
   stderr: string;
 }
 
-/** Runs `buf curl --protocol grpc --http2-prior-knowledge ...args`, asynchronously so an in-process server keeps serving. */
-export function bufCurl(args: string[]): Promise<BufCurlResult> {
+/**
+ * Runs `buf curl --protocol grpc --http2-prior-knowledge -H 'authorization: Bearer <token>' ...args`
+ * (the development key unless `token` says otherwise; `null`: no header),
+ * asynchronously so an in-process server keeps serving.
+ */
+export function bufCurl(args: string[], token: string | null = devApiKey): Promise<BufCurlResult> {
+  const auth = token === null ? [] : ["-H", `authorization: Bearer ${token}`];
   return new Promise((resolve) => {
-    execFile(bufPath, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(bufPath, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...auth, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
       const exitCode = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
       resolve({ exitCode, stdout, stderr });
     });

@@ -7,12 +7,16 @@
  *   loaded by @grpc/proto-loader), no generated code;
  * - `createGrpcWebClients`: connect-web's gRPC-web transport over global fetch;
  * - `createConnectBinaryClients`: connect-node, Connect binary over HTTP/2.
+ *
+ * Every client sends `Authorization: Bearer <the development key>` unless told
+ * otherwise: test servers run in development mode, where that key is `admin`
+ * for owner `default`.
  */
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, ConnectError, createClient } from "@connectrpc/connect";
+import { type Client, ConnectError, type Interceptor, createClient } from "@connectrpc/connect";
 import { Http2SessionManager, createConnectTransport } from "@connectrpc/connect-node";
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
@@ -23,6 +27,7 @@ import { EventService } from "../../gen/switchyard/v1/event_pb.js";
 import { ExecutionService } from "../../gen/switchyard/v1/execution_pb.js";
 import { JobService } from "../../gen/switchyard/v1/job_pb.js";
 import { TargetService } from "../../gen/switchyard/v1/target_pb.js";
+import { devApiKey } from "../../server/auth/api-key-tokens.js";
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -45,28 +50,48 @@ async function readReply(response: Response): Promise<JsonReply> {
   return { status: response.status, headers: response.headers, text, body };
 }
 
+/** The token test clients send by default: the development key. */
+export const devToken: string = devApiKey;
+
+/** `{authorization: "Bearer <token>"}`. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** Headers for a request: the dev key's Authorization, overridden (or removed, with `undefined`) by `headers`. */
+function requestHeaders(headers: Record<string, string | undefined>, base: Record<string, string> = {}): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...base, ...bearer(devToken), ...headers };
+  return Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 /**
  * `POST {baseUrl}/switchyard.v1.{path}` with a JSON body, like
- * `curl -H 'content-type: application/json' -d '…'`. A string body is sent verbatim.
+ * `curl -H 'content-type: application/json' -H 'authorization: Bearer …' -d '…'`.
+ * A string body is sent verbatim. `{authorization: undefined}` sends no token.
  */
 export async function postJson(
   baseUrl: string,
   path: string,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | undefined> = {},
 ): Promise<JsonReply> {
   const response = await fetch(`${baseUrl}/switchyard.v1.${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: requestHeaders(headers, { "content-type": "application/json" }),
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return readReply(response);
 }
 
 /** Connect GET of a NO_SIDE_EFFECTS method: `?encoding=json&message=<urlencoded json>`. */
-export async function getJson(baseUrl: string, path: string, message: unknown): Promise<JsonReply> {
+export async function getJson(
+  baseUrl: string,
+  path: string,
+  message: unknown,
+  headers: Record<string, string | undefined> = {},
+): Promise<JsonReply> {
   const query = new URLSearchParams({ encoding: "json", message: JSON.stringify(message) });
-  const response = await fetch(`${baseUrl}/switchyard.v1.${path}?${query}`, { method: "GET" });
+  const response = await fetch(`${baseUrl}/switchyard.v1.${path}?${query}`, { method: "GET", headers: requestHeaders(headers) });
   return readReply(response);
 }
 
@@ -106,15 +131,21 @@ export interface GrpcClients {
   close(): void;
 }
 
-/** grpc-js clients of every switchyard.v1 service, plaintext HTTP/2 to 127.0.0.1:port. */
-export function createGrpcClients(port: number): GrpcClients {
+/**
+ * grpc-js clients of every switchyard.v1 service, plaintext HTTP/2 to
+ * 127.0.0.1:port, sending `authorization: Bearer <token>` metadata (the dev
+ * key by default; `null`: none).
+ */
+export function createGrpcClients(port: number, token: string | null = devToken): GrpcClients {
   const loaded = grpc.loadPackageDefinition(switchyardDefinition()) as unknown as {
     switchyard: { v1: Record<string, grpc.ServiceClientConstructor> };
   };
   const v1 = loaded.switchyard.v1;
   const address = `127.0.0.1:${port}`;
   const credentials = grpc.credentials.createInsecure();
-  const make = (name: string) => new v1[name]!(address, credentials) as unknown as GrpcServiceClient;
+  // Call credentials need a secure channel; a client interceptor adds the metadata over h2c.
+  const interceptors = token === null ? [] : [grpcBearerInterceptor(token)];
+  const make = (name: string) => new v1[name]!(address, credentials, { interceptors }) as unknown as GrpcServiceClient;
   const clients = {
     targets: make("TargetService"),
     executions: make("ExecutionService"),
@@ -127,6 +158,25 @@ export function createGrpcClients(port: number): GrpcClients {
     close() {
       for (const client of Object.values(clients)) client.close();
     },
+  };
+}
+
+/** A grpc-js client interceptor that adds `authorization: Bearer <token>` to every call's metadata. */
+export function grpcBearerInterceptor(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+
+/** A Connect client interceptor that sends `authorization: Bearer <token>` (for connect-node and connect-web transports). */
+export function bearerInterceptor(token: string = devToken): Interceptor {
+  return (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
   };
 }
 
@@ -179,15 +229,16 @@ function clientsOver(transport: Parameters<typeof createClient>[1]): ServiceClie
   };
 }
 
-/** connect-web clients over gRPC-web (HTTP/1.1, global fetch), as a browser would call. */
-export function createGrpcWebClients(baseUrl: string): ServiceClients {
-  return clientsOver(createGrpcWebTransport({ baseUrl }));
+/** connect-web clients over gRPC-web (HTTP/1.1, global fetch), as a browser would call; `token` null sends none. */
+export function createGrpcWebClients(baseUrl: string, token: string | null = devToken): ServiceClients {
+  return clientsOver(createGrpcWebTransport({ baseUrl, interceptors: token === null ? [] : [bearerInterceptor(token)] }));
 }
 
-/** connect-node clients speaking Connect with binary protobuf over HTTP/2. */
-export function createConnectBinaryClients(baseUrl: string): ServiceClients & { close(): void } {
+/** connect-node clients speaking Connect with binary protobuf over HTTP/2; `token` null sends none. */
+export function createConnectBinaryClients(baseUrl: string, token: string | null = devToken): ServiceClients & { close(): void } {
   const sessionManager = new Http2SessionManager(baseUrl);
-  const transport = createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, sessionManager });
+  const interceptors = token === null ? [] : [bearerInterceptor(token)];
+  const transport = createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, sessionManager, interceptors });
   return { ...clientsOver(transport), close: () => sessionManager.abort() };
 }
 
