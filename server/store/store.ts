@@ -176,7 +176,7 @@ export type EventListener = (events: readonly StoredEvent[]) => void;
  */
 export type DeliveryListener = (deliveries: readonly DueDelivery[]) => void;
 
-export interface Store {
+export interface Store extends JobStore {
   /** Appends events and updates projections in one transaction; answers the stored events. */
   append(request: AppendRequest): Promise<StoredEvent[]>;
   /** Current sequence of an aggregate (0n when it has no events). */
@@ -276,7 +276,7 @@ export interface Store {
 
 /**
  * Jobs and batches: projections of `job.*` / `batch.*` events plus the
- * runner's leases. Part of {@link Store} once the backends implement it.
+ * runner's leases. Part of {@link Store}.
  */
 export interface JobStore {
   getJob(owner: string, id: string): Promise<Job | undefined>;

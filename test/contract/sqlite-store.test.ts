@@ -88,6 +88,7 @@ describe("SQLite store", () => {
       "6-deliveries",
       "7-target-state",
       "8-api-keys",
+      "9-jobs",
     ]);
     const db = new Database(file);
     try {

@@ -6,6 +6,7 @@
 import { describe } from "vitest";
 import { describeApiKeysContract } from "./api-keys-contract.js";
 import { describeAppendContract } from "./append-contract.js";
+import { describeBatchesContract } from "./batches-contract.js";
 import { describeDeliveriesContract } from "./deliveries-contract.js";
 import { describeDeliveryDispatchContract } from "./delivery-dispatch-contract.js";
 import { describeDeliveryQueriesContract } from "./delivery-queries-contract.js";
@@ -13,6 +14,9 @@ import { describeDurabilityContract } from "./durability-contract.js";
 import { describeEventsContract } from "./events-contract.js";
 import { describeExecutionsContract } from "./executions-contract.js";
 import type { StoreFactory } from "./fixtures.js";
+import { describeJobLeasesContract } from "./job-leases-contract.js";
+import { describeJobQueriesContract } from "./job-queries-contract.js";
+import { describeJobsProjectionContract } from "./jobs-projection-contract.js";
 import { describeOwnerIsolationContract } from "./owner-isolation-contract.js";
 import { describeSubscribeContract } from "./subscribe-contract.js";
 import { describeTargetProjectionContract } from "./target-projection-contract.js";
@@ -34,6 +38,10 @@ export function describeStoreContract(backendName: string, createStore: StoreFac
     describeDeliveriesContract(createStore);
     describeDeliveryQueriesContract(createStore);
     describeDeliveryDispatchContract(createStore);
+    describeJobsProjectionContract(createStore);
+    describeJobQueriesContract(createStore);
+    describeJobLeasesContract(createStore);
+    describeBatchesContract(createStore);
     describeApiKeysContract(createStore);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Appending events: expectations checked, sequences assigned, events inserted
- * and projections applied, and the deliveries they cause written to the
- * outbox, all in one `BEGIN IMMEDIATE` transaction.
+ * and projections applied, the deliveries they cause written to the outbox,
+ * and the jobs leased that the request hands to a runner, all in one
+ * `BEGIN IMMEDIATE` transaction.
  */
 import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";
@@ -11,6 +12,7 @@ import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
 import type { AppendRequest, SequenceExpectation } from "../store.js";
 import type { IdempotencyKeys } from "./idempotency.js";
+import type { JobWrites } from "./job-writes.js";
 import type { OutboxWriter } from "./outbox-writer.js";
 import type { StatementCache } from "./statement-cache.js";
 
@@ -30,6 +32,7 @@ export function createAppender(
   statements: StatementCache,
   idempotencyKeys: IdempotencyKeys,
   outbox: OutboxWriter,
+  jobWrites: Pick<JobWrites, "lease">,
 ): Appender {
   const currentSequence = db
     .prepare<[string, string, string], bigint>(
@@ -91,6 +94,8 @@ export function createAppender(
     const first = stored[0];
     if (request.idempotency && first) idempotencyKeys.claim(owner, request.idempotency, first.position, createdAt);
     if (request.deliveries) deliveries.push(...outbox.write(owner, request.deliveries, createdAt, stored));
+    // After the projections, so a job accepted by this very append is there to lease.
+    if (request.jobLeases) jobWrites.lease(owner, request.jobLeases);
     return { events: stored, deliveries };
   });
 

@@ -17,6 +17,8 @@ import { createDeliveryQueries } from "./delivery-queries.js";
 import { createDeliveryWrites } from "./delivery-writes.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createIdempotencyKeys } from "./idempotency.js";
+import { createJobQueries } from "./job-queries.js";
+import { createJobWrites } from "./job-writes.js";
 import { createServerKeys } from "./server-keys.js";
 import { createEventQueries } from "./events-queries.js";
 import { createExecutionQueries } from "./execution-queries.js";
@@ -56,7 +58,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const idempotencyKeys = createIdempotencyKeys(db);
   const serverKeys = createServerKeys(db);
   const outbox = createOutboxWriter(db);
-  const appendOne = createAppender(db, statements, idempotencyKeys, outbox);
+  const jobWrites = createJobWrites(db);
+  const appendOne = createAppender(db, statements, idempotencyKeys, outbox, jobWrites);
   const groupCommit = createGroupCommit(db);
   const notifyCommitted = ({ events, deliveries }: AppendResult): void => {
     listeners.notify(events);
@@ -68,6 +71,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const deliveryWrites = createDeliveryWrites(db, statements);
   const deliveries = createDeliveryQueries(db, readPage);
   const apiKeys = createApiKeys(db);
+  const jobs = createJobQueries(db, readPage);
 
   return {
     async append(request) {
@@ -105,6 +109,15 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     getDelivery: async (owner, id) => deliveries.getDelivery(owner, id),
     redeliver: (owner, selector, now) => groupCommit.write(() => deliveryWrites.redeliver(owner, selector, now)),
     deliveryCounts: async () => deliveries.counts(),
+    getJob: async (owner, id) => jobs.getJob(owner, id),
+    listJobs: async (owner, filter, page) => jobs.listJobs(owner, filter, page),
+    getBatch: async (owner, id) => jobs.getBatch(owner, id),
+    claimDueJobs: (now, limit, lease) => groupCommit.write(() => jobWrites.claimDue(now, limit, lease)),
+    renewJobLeases: (jobIds, lease) => groupCommit.write(() => jobWrites.renewLeases(jobIds, lease)),
+    releaseJobLeases: (leaseOwner) => groupCommit.write(() => jobWrites.releaseLeases(leaseOwner)),
+    nextJobDueAt: async () => jobs.nextDueAt(),
+    finishedOpenBatches: async (limit) => jobs.finishedOpenBatches(limit),
+    pruneIdempotencyKeys: (before) => groupCommit.write(() => idempotencyKeys.prune(before)),
     addApiKey: (key) => groupCommit.write(() => apiKeys.add(key)),
     apiKeyByHash: async (keyHash) => apiKeys.byHash(keyHash),
     listApiKeys: async (owner) => apiKeys.list(owner),
