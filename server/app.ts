@@ -13,11 +13,11 @@ import { EventService, file_switchyard_v1_event } from "../gen/switchyard/v1/eve
 import { ExecutionService, file_switchyard_v1_execution } from "../gen/switchyard/v1/execution_pb.js";
 import { JobService, file_switchyard_v1_job } from "../gen/switchyard/v1/job_pb.js";
 import { TargetService, file_switchyard_v1_target } from "../gen/switchyard/v1/target_pb.js";
-import { defaultActor } from "./api/context.js";
 import { createDeliveryService } from "./api/delivery-service.js";
 import { createEventService } from "./api/event-service.js";
 import { createExecutionService } from "./api/execution-service.js";
 import { createHealthService } from "./api/health-service.js";
+import { createAuthInterceptor } from "./api/interceptors/auth.js";
 import { createErrorInterceptor } from "./api/interceptors/errors.js";
 import { createInterceptionInterceptor } from "./api/interceptors/interception.js";
 import { createRequestContextInterceptor } from "./api/interceptors/request-context.js";
@@ -27,6 +27,8 @@ import { createTargetService } from "./api/target-service.js";
 import { createEventCommands } from "./commands/event-commands.js";
 import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
 import { createTargetCommands } from "./commands/target-commands.js";
+import { type AuthSettings, createConfiguredAuthenticator } from "./auth/auth-setup.js";
+import { scopeTableOf } from "./auth/scope-table.js";
 import { type Engine, createEngine } from "./engine/engine.js";
 import { type Config, targetAllowOf } from "./config.js";
 import type { Store } from "./store/store.js";
@@ -78,7 +80,8 @@ export interface AppOptions {
     | "deliveryLeaseMs"
     | "deliveryPollMs"
     | "interception"
-  >;
+  > &
+    AuthSettings;
 }
 
 /** The application: one request handler for every protocol, and its shutdown. */
@@ -144,8 +147,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     readMaxBytes: config.maxRequestBytes,
     interceptors: [
-      createRequestContextInterceptor({ logger, actorFor: () => defaultActor }),
+      createRequestContextInterceptor({ logger }),
       createErrorInterceptor({ logger }),
+      createAuthInterceptor({
+        authenticator: createConfiguredAuthenticator(config, store),
+        requiredScopes: scopeTableOf(apiServices),
+        openServices: new Set([health.service, ...reflection.map(({ service }) => service)].map((service) => service.typeName)),
+      }),
       createValidateInterceptor({ validator }),
       ...(config.interception
         ? [

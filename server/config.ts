@@ -3,6 +3,8 @@
  * (`SWITCHYARD_CONFIG`), then environment variables, each overriding the one before.
  */
 import { readFileSync } from "node:fs";
+import { parseConfiguredApiKeys } from "./auth/configured-keys.js";
+import type { ApiKey } from "./domain/api-key.js";
 import { parseCidrList } from "./engine/outbound-guard.js";
 
 export interface Config {
@@ -50,6 +52,25 @@ export interface Config {
   readonly idempotencyRetentionMs: number;
   /** HMAC key (`whsec_…`) that signs job and batch callbacks; development generates one next to the database. */
   readonly callbackSigningKey?: string;
+  /**
+   * API keys from the config file (`apiKeys: [{key | keyHash, owner, scopes,
+   * name, expiresAt?}]`), hashed at load and kept in memory only.
+   */
+  readonly apiKeys: readonly ApiKey[];
+  /** JWKS of the identity provider whose JWTs are accepted (`SWITCHYARD_JWKS_URL`), or a file holding it (`SWITCHYARD_JWKS_FILE`). */
+  readonly jwksUrl?: string;
+  readonly jwksFile?: string;
+  /** Required `iss` of JWTs; needed with a JWKS. */
+  readonly jwtIssuer?: string;
+  /** Required `aud` of JWTs; needed with a JWKS. */
+  readonly jwtAudience?: string;
+  /** Clock skew allowed on `exp` and `nbf`, in seconds. */
+  readonly jwtClockToleranceSeconds: number;
+  /** JWT claim holding the resource owner. */
+  readonly jwtOwnerClaim: string;
+  /** The master key for secrets at rest (`SWITCHYARD_MASTER_KEY`), or a file holding it (`SWITCHYARD_MASTER_KEY_FILE`); production requires one. */
+  readonly masterKey?: string;
+  readonly masterKeyFile?: string;
 }
 
 /** Loopback, which `npm start` (development) lets targets reach. */
@@ -74,6 +95,9 @@ export const defaultConfig: Config = {
   jobPollMs: 1_000,
   jobMaxAttempts: 3,
   idempotencyRetentionMs: 24 * 60 * 60 * 1000,
+  apiKeys: [],
+  jwtClockToleranceSeconds: 30,
+  jwtOwnerClaim: "owner",
 };
 
 /** The ranges targets may reach despite the deny list, with the environment's default. */
@@ -100,6 +124,14 @@ const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_JOB_MAX_ATTEMPTS: "jobMaxAttempts",
   SWITCHYARD_IDEMPOTENCY_RETENTION_MS: "idempotencyRetentionMs",
   SWITCHYARD_CALLBACK_SIGNING_KEY: "callbackSigningKey",
+  SWITCHYARD_JWKS_URL: "jwksUrl",
+  SWITCHYARD_JWKS_FILE: "jwksFile",
+  SWITCHYARD_JWT_ISSUER: "jwtIssuer",
+  SWITCHYARD_JWT_AUDIENCE: "jwtAudience",
+  SWITCHYARD_JWT_CLOCK_TOLERANCE_SECONDS: "jwtClockToleranceSeconds",
+  SWITCHYARD_JWT_OWNER_CLAIM: "jwtOwnerClaim",
+  SWITCHYARD_MASTER_KEY: "masterKey",
+  SWITCHYARD_MASTER_KEY_FILE: "masterKeyFile",
 };
 
 const numericKeys = new Set<keyof Config>([
@@ -115,6 +147,7 @@ const numericKeys = new Set<keyof Config>([
   "jobPollMs",
   "jobMaxAttempts",
   "idempotencyRetentionMs",
+  "jwtClockToleranceSeconds",
 ]);
 
 /** Reads the configuration; throws with a clear message on a bad value. */
@@ -132,7 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.SWITCHYARD_TARGET_ALLOW !== undefined) fromEnv.targetAllow = parseCidrList(env.SWITCHYARD_TARGET_ALLOW);
   if (env.SWITCHYARD_DELIVERY_SCHEDULE) fromEnv.deliverySchedule = parseSchedule("SWITCHYARD_DELIVERY_SCHEDULE", env.SWITCHYARD_DELIVERY_SCHEDULE);
   if (env.SWITCHYARD_INTERCEPTION) fromEnv.interception = env.SWITCHYARD_INTERCEPTION !== "off";
-  const config = { ...defaultConfig, ...file, ...fromEnv, ...tls } as Config;
+  const apiKeys = parseConfiguredApiKeys(file.apiKeys);
+  const config = { ...defaultConfig, ...file, ...fromEnv, ...tls, apiKeys } as Config;
+  checkJwtSettings(config);
   if (file.targetAllow !== undefined && fromEnv.targetAllow === undefined) parseCidrList(file.targetAllow.join(","));
   if (config.env !== "development" && config.env !== "production") {
     throw new Error(`SWITCHYARD_ENV must be "development" or "production", not ${JSON.stringify(config.env)}`);
@@ -141,6 +176,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`port must be 0..65535, not ${config.port}`);
   }
   return config;
+}
+
+/** A JWKS needs an issuer and an audience: without them any token of that provider, for any service, would do. */
+function checkJwtSettings(config: Config): void {
+  if (config.jwksUrl && config.jwksFile) throw new Error("set one of SWITCHYARD_JWKS_URL and SWITCHYARD_JWKS_FILE, not both");
+  if ((config.jwksUrl || config.jwksFile) && (!config.jwtIssuer || !config.jwtAudience)) {
+    throw new Error("a JWKS needs SWITCHYARD_JWT_ISSUER and SWITCHYARD_JWT_AUDIENCE (jwtIssuer, jwtAudience)");
+  }
+  if (!(config.jwtClockToleranceSeconds >= 0)) throw new Error("SWITCHYARD_JWT_CLOCK_TOLERANCE_SECONDS must be >= 0");
 }
 
 /** Parses `5s,30s,2m,1h,250ms` (or plain milliseconds) into milliseconds; throws naming a bad entry. */

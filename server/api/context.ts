@@ -3,6 +3,7 @@
  * request-context interceptor; never in module globals.
  */
 import { type HandlerContext, createContextKey } from "@connectrpc/connect";
+import type { Principal } from "../auth/principal.js";
 import type { Actor } from "../domain/events.js";
 
 /**
@@ -15,11 +16,12 @@ export interface RequestContext {
   readonly requestId: string;
   /** `package.Service/Method`. */
   readonly procedure: string;
-  readonly actor: Actor;
+  /**
+   * Who the request acts for, set by the auth interceptor from the bearer
+   * token; absent on the open services (health, reflection) and before auth ran.
+   */
+  readonly principal?: Principal;
 }
-
-/** Until authentication lands, every request acts for this owner. */
-export const defaultActor: Actor = { resourceOwner: "default", subject: "anonymous" };
 
 /** Context key of the {@link RequestContext}; the default serves handlers called without the interceptor (tests). */
 export const requestContextKey = createContextKey<RequestContext | undefined>(undefined, {
@@ -33,7 +35,12 @@ export function requestContext(context: HandlerContext): RequestContext {
   return value;
 }
 
-/** The actor a handler call acts for. */
+/**
+ * The actor a handler call acts for: its principal. Throws when there is none,
+ * so a handler never runs for nobody (or for a default owner) by mistake.
+ */
 export function actorOf(context: HandlerContext): Actor {
-  return requestContext(context).actor;
+  const { principal } = requestContext(context);
+  if (!principal) throw new Error("no principal: the auth interceptor is not installed in front of this service");
+  return principal;
 }

@@ -6,6 +6,7 @@
  */
 import type * as grpcJs from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { devApiKeyId } from "../../server/auth/api-key-tokens.js";
 import {
   type JsonEvent,
   createTarget,
@@ -109,7 +110,7 @@ describe("ListEvents", () => {
       type: "execution.set",
       payload: expect.any(Object),
       resourceOwner: "default",
-      creator: "anonymous",
+      creator: devApiKeyId,
       createdAt: expect.stringMatching(isoUtc),
     });
 

@@ -12,6 +12,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventService } from "../../gen/switchyard/v1/event_pb.js";
 import { TargetService } from "../../gen/switchyard/v1/target_pb.js";
+import { bearerInterceptor } from "../support/clients.js";
 
 interface Started {
   readonly child: ChildProcess;
@@ -51,7 +52,7 @@ describe("npm start (server/main.ts)", () => {
   it("serves on the configured address and database, and logs JSON with a request id per RPC", async () => {
     const server = await startMain({});
     try {
-      const targets = createClient(TargetService, createGrpcTransport({ baseUrl: server.url }));
+      const targets = createClient(TargetService, createGrpcTransport({ baseUrl: server.url, interceptors: [bearerInterceptor()] }));
       const created = await targets.createTarget({
         name: "audit",
         endpoint: "http://127.0.0.1:9000/hook",
@@ -74,7 +75,7 @@ describe("npm start (server/main.ts)", () => {
   it("on SIGTERM ends open streams cleanly, exits 0 and keeps every acknowledged write", async () => {
     // given: a live WatchEvents stream and one acknowledged write
     const first = await startMain({ SWITCHYARD_SHUTDOWN_GRACE_MS: "5000" });
-    const transport = createGrpcTransport({ baseUrl: first.url });
+    const transport = createGrpcTransport({ baseUrl: first.url, interceptors: [bearerInterceptor()] });
     const events = createClient(EventService, transport);
     const seen: string[] = [];
     const watching = (async () => {
@@ -101,7 +102,7 @@ describe("npm start (server/main.ts)", () => {
     // and the data is there after a restart on the same file
     const second = await startMain({});
     try {
-      const listed = await createClient(TargetService, createGrpcTransport({ baseUrl: second.url })).listTargets({});
+      const listed = await createClient(TargetService, createGrpcTransport({ baseUrl: second.url, interceptors: [bearerInterceptor()] })).listTargets({});
       expect(listed.targets.map((target) => target.name)).toEqual(["kept"]);
     } finally {
       second.child.kill("SIGTERM");

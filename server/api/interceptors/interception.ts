@@ -53,9 +53,9 @@ export function createInterceptionInterceptor(options: InterceptionOptions): Int
     const method = request.method;
     if (request.stream || method.methodKind !== "unary" || !options.services.has(method.parent.typeName)) return next(request);
     const fullMethod = `/${method.parent.typeName}/${method.name}`;
-    const context = request.contextValues.get(requestContextKey);
-    if (!context) return next(request);
-    const { actor } = context;
+    // The auth interceptor put the principal here; it is the actor the chain runs for.
+    const actor = request.contextValues.get(requestContextKey)?.principal;
+    if (!actor) return next(request);
     const owner = actor.resourceOwner;
     const requestTargets = router.rpcTargets(owner, "request", fullMethod);
     // The response side is looked up after the handler, so a SetExecution it makes counts at once.

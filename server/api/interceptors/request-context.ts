@@ -1,30 +1,28 @@
 /**
  * Outermost interceptor: gives every RPC its request context — the request id
  * (fixed at the HTTP layer by withRequestId; made here for in-memory
- * transports), the procedure and the actor — adds the id to error metadata,
- * and writes one access log line per RPC with its code and duration.
+ * transports) and the procedure; the auth interceptor adds the principal —
+ * adds the id to error metadata, and writes one access log line per RPC with
+ * its code, duration, and the owner and subject it acted for.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import type { Actor } from "../../domain/events.js";
 import { requestContextKey } from "../context.js";
 import { requestIdFrom } from "../request-id.js";
 
-/** Creates the request-context interceptor. `actorFor` decides who a request acts for. */
-export function createRequestContextInterceptor(options: {
-  logger: Logger;
-  actorFor: (headers: Headers) => Actor;
-}): Interceptor {
+/** Creates the request-context interceptor. */
+export function createRequestContextInterceptor(options: { logger: Logger }): Interceptor {
   return (next) => async (request) => {
     // Usually fixed already by withRequestId at the HTTP layer; in-memory transports have none.
     const requestId = requestIdFrom(request.header.get("x-request-id"));
     const procedure = `${request.method.parent.typeName}/${request.method.name}`;
-    request.contextValues.set(requestContextKey, { requestId, procedure, actor: options.actorFor(request.header) });
+    request.contextValues.set(requestContextKey, { requestId, procedure });
     const started = performance.now();
     const done = (error?: unknown) => {
       const code = error === undefined ? "ok" : Code[ConnectError.from(error).code].toLowerCase();
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
-      options.logger.info({ requestId, procedure, code, ms }, "rpc");
+      const principal = request.contextValues.get(requestContextKey)?.principal;
+      options.logger.info({ requestId, procedure, code, ms, owner: principal?.resourceOwner, subject: principal?.subject }, "rpc");
     };
     try {
       // The response header is set once at the HTTP layer (withRequestId).
