@@ -3,21 +3,34 @@
  */
 import { readFileSync } from "node:fs";
 import { createApp } from "./app.js";
+import { devApiKey, devApiKeyGrant } from "./auth/api-key-tokens.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { checkProductionAuth, checkProductionConfig } from "./startup-checks.js";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.js";
 import { createOnePortServer } from "./transport/one-port-server.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  checkProductionConfig(config);
   const logger = createLogger(config.logLevel);
   const store = await createSqliteStore({ path: config.databasePath, logger });
+  await checkProductionAuth(config, store).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const app = await createApp({ store, logger, config });
   const tls = config.tls && { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) };
   const server = createOnePortServer({ handler: app.handler, logger, ...(tls ? { tls } : {}) });
   const { port } = await server.listen(config.port, config.host);
   const scheme = tls ? "https" : "http";
   logger.info({ url: `${scheme}://${config.host}:${port}`, database: config.databasePath, env: config.env }, "listening");
+  if (config.env === "development") {
+    logger.warn(
+      { apiKey: devApiKey, owner: devApiKeyGrant.resourceOwner, scopes: devApiKeyGrant.scopes },
+      `development mode: send "Authorization: Bearer ${devApiKey}" (admin for owner default); production never accepts this key`,
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,7 +3,8 @@
  * process: configuration from the environment, JSON logs, graceful SIGTERM.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -12,7 +13,8 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventService } from "../../gen/switchyard/v1/event_pb.js";
 import { TargetService } from "../../gen/switchyard/v1/target_pb.js";
-import { bearerInterceptor } from "../support/clients.js";
+import { devApiKey, devApiKeyId, hashApiKey } from "../../server/auth/api-key-tokens.js";
+import { bearer, bearerInterceptor, postJson } from "../support/clients.js";
 
 interface Started {
   readonly child: ChildProcess;
@@ -111,15 +113,75 @@ describe("npm start (server/main.ts)", () => {
   });
 
   it("refuses to start with a bad configuration and says why", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-      env: { ...process.env, SWITCHYARD_PORT: "eighty" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { code, stderr } = await failedStart({ SWITCHYARD_PORT: "eighty" });
 
     expect(code).toBe(1);
     expect(stderr).toContain('SWITCHYARD_PORT must be a number, not "eighty"');
   });
 });
+
+describe("modes", () => {
+  it("development logs the documented development key, which is admin for owner default", async () => {
+    const server = await startMain({});
+    try {
+      const targets = createClient(TargetService, createGrpcTransport({ baseUrl: server.url, interceptors: [bearerInterceptor()] }));
+      await targets.listTargets({});
+      server.child.kill("SIGTERM");
+      await server.exited;
+
+      expect(server.lines.find((line) => line.apiKey === devApiKey)).toMatchObject({ owner: "default", scopes: ["admin"], level: 40 });
+      expect(server.lines.find((line) => line.msg === "rpc")).toMatchObject({ owner: "default", subject: devApiKeyId, code: "ok" });
+    } finally {
+      server.child.kill("SIGKILL");
+    }
+  });
+
+  it("production refuses to start without a master key, and without a way to authenticate, naming what is missing", async () => {
+    const withoutMasterKey = await failedStart({ SWITCHYARD_ENV: "production" });
+    const withoutAuth = await failedStart({ SWITCHYARD_ENV: "production", SWITCHYARD_MASTER_KEY: masterKey() });
+
+    expect(withoutMasterKey.code).toBe(1);
+    expect(withoutMasterKey.stderr).toMatch(/SWITCHYARD_MASTER_KEY/);
+    expect(withoutAuth.code).toBe(1);
+    expect(withoutAuth.stderr).toMatch(/without a way to authenticate callers/);
+    expect(withoutAuth.stderr).toMatch(/npm run keys -- create/);
+  });
+
+  it("production starts with a configured key, accepts it, and refuses the development key", async () => {
+    // given: a config file with one key, stored as its hash
+    const key = "sy_production_test_key_0123456789";
+    const configFile = join(directory, "switchyard.json");
+    writeFileSync(configFile, JSON.stringify({ apiKeys: [{ keyHash: hashApiKey(key), owner: "acme", scopes: ["targets:read"], name: "ops" }] }));
+    const server = await startMain({ SWITCHYARD_ENV: "production", SWITCHYARD_MASTER_KEY: masterKey(), SWITCHYARD_CONFIG: configFile });
+    try {
+      // when
+      const withKey = await postJson(server.url, "TargetService/ListTargets", {}, bearer(key));
+      const withDevKey = await postJson(server.url, "TargetService/ListTargets", {});
+
+      // then
+      expect(withKey.status, withKey.text).toBe(200);
+      expect(withDevKey.status).toBe(401);
+      expect(withDevKey.body.details[0].debug).toMatchObject({ reason: "invalid_token" });
+      expect(server.lines.some((line) => line.apiKey !== undefined)).toBe(false);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+  });
+});
+
+/** Runs server/main.ts expecting it to exit before listening; answers its exit code and stderr. */
+async function failedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: { ...process.env, SWITCHYARD_PORT: "0", SWITCHYARD_DATABASE: join(directory, "db", "switchyard.db"), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, stderr };
+}
+
+function masterKey(): string {
+  return randomBytes(32).toString("base64");
+}
