@@ -5,11 +5,14 @@
  * `KEY=$(npm run -s keys -- create …)` captures just the key.
  */
 import { loadConfig } from "../config.js";
+import { checkProductionConfig } from "../startup-checks.js";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { runKeysCommand } from "./keys-command.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Like the server: production never opens its database without the configured master key.
+  checkProductionConfig(config);
   const store = await createSqliteStore({ path: config.databasePath });
   try {
     process.exitCode = await runKeysCommand(process.argv.slice(2), store, {
