@@ -20,6 +20,7 @@ import { createHealthService } from "./api/health-service.js";
 import { createAuthInterceptor } from "./api/interceptors/auth.js";
 import { createErrorInterceptor } from "./api/interceptors/errors.js";
 import { createInterceptionInterceptor } from "./api/interceptors/interception.js";
+import { createRateLimitInterceptor } from "./api/interceptors/rate-limit.js";
 import { createRequestContextInterceptor } from "./api/interceptors/request-context.js";
 import { createReflectionServices } from "./api/reflection-service.js";
 import { withRequestId } from "./api/request-id.js";
@@ -30,7 +31,7 @@ import { createTargetCommands } from "./commands/target-commands.js";
 import { type AuthSettings, createConfiguredAuthenticator } from "./auth/auth-setup.js";
 import { scopeTableOf } from "./auth/scope-table.js";
 import { type Engine, createEngine } from "./engine/engine.js";
-import { type Config, targetAllowOf } from "./config.js";
+import { type Config, rateLimitsOf, targetAllowOf } from "./config.js";
 import type { Store } from "./store/store.js";
 import { withStaticRoutes } from "./transport/http-routes.js";
 
@@ -74,6 +75,11 @@ export interface AppOptions {
     | "env"
     | "signingKeyOverlapMs"
     | "maxRequestBytes"
+    | "rateLimit"
+    | "rateBurst"
+    | "executeRateLimit"
+    | "executeRateBurst"
+    | "maxStreamsPerPrincipal"
     | "targetAllow"
     | "deliverySchedule"
     | "deliveryConcurrency"
@@ -153,6 +159,12 @@ export async function createApp(options: AppOptions): Promise<App> {
         authenticator: createConfiguredAuthenticator(config, store),
         requiredScopes: scopeTableOf(apiServices),
         openServices: new Set([health.service, ...reflection.map(({ service }) => service)].map((service) => service.typeName)),
+      }),
+      // After auth: a request is counted against the principal its token proves.
+      createRateLimitInterceptor({
+        ...rateLimitsOf(config),
+        maxStreams: config.maxStreamsPerPrincipal,
+        services: new Set(apiServices.map((service) => service.typeName)),
       }),
       createValidateInterceptor({ validator }),
       ...(config.interception

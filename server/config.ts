@@ -3,6 +3,7 @@
  * (`SWITCHYARD_CONFIG`), then environment variables, each overriding the one before.
  */
 import { readFileSync } from "node:fs";
+import type { RateLimitPolicy } from "./api/token-bucket.js";
 import { parseConfiguredApiKeys } from "./auth/configured-keys.js";
 import type { ApiKey } from "./domain/api-key.js";
 import { parseCidrList } from "./engine/outbound-guard.js";
@@ -24,6 +25,23 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Largest request message accepted. */
   readonly maxRequestBytes: number;
+  /**
+   * Requests per second per principal for every API RPC but ExecuteJob,
+   * ExecuteBatch and PushEvent (`SWITCHYARD_RATE_LIMIT`; 0 = unlimited), and
+   * the burst allowed above it (`SWITCHYARD_RATE_BURST`; default twice the
+   * rate). Unset: unlimited in development, 1000/s burst 2000 in production.
+   */
+  readonly rateLimit?: number;
+  readonly rateBurst?: number;
+  /**
+   * The separate budget of ExecuteJob, ExecuteBatch and PushEvent
+   * (`SWITCHYARD_EXECUTE_RATE_LIMIT`, `SWITCHYARD_EXECUTE_RATE_BURST`). Unset:
+   * unlimited in development, 500/s burst 1000 in production.
+   */
+  readonly executeRateLimit?: number;
+  readonly executeRateBurst?: number;
+  /** Streams (WatchEvents, WatchJob, WatchBatch) one principal may hold open at once; 0 = unlimited. */
+  readonly maxStreamsPerPrincipal: number;
   /**
    * CIDR ranges targets may reach even though the deny list covers them
    * (`SWITCHYARD_TARGET_ALLOW`, comma-separated). Unset: loopback in
@@ -85,6 +103,7 @@ export const defaultConfig: Config = {
   signingKeyOverlapMs: 24 * 60 * 60 * 1000,
   shutdownGraceMs: 10_000,
   maxRequestBytes: 4 * 1024 * 1024,
+  maxStreamsPerPrincipal: 16,
   deliverySchedule: [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000, 21_600_000],
   deliveryConcurrency: 64,
   deliveryLeaseMs: 30_000,
@@ -105,6 +124,28 @@ export function targetAllowOf(config: Pick<Config, "env" | "targetAllow">): read
   return config.targetAllow ?? (config.env === "development" ? developmentTargetAllow : []);
 }
 
+/** Rate limits when the configuration names none: off in development, generous in production. */
+export const productionRateLimits = { rateLimit: 1000, executeRateLimit: 500 } as const;
+
+type RateLimitKeys = "env" | "rateLimit" | "rateBurst" | "executeRateLimit" | "executeRateBurst";
+
+/**
+ * The `default` and `execute` budgets, with the environment's defaults; an
+ * absent budget is unlimited. Throws naming a bad rate or burst.
+ */
+export function rateLimitsOf(config: Pick<Config, RateLimitKeys>): { default?: RateLimitPolicy; execute?: RateLimitPolicy } {
+  const production = config.env === "production";
+  const policy = (name: string, rate: number | undefined, burst: number | undefined, productionRate: number) => {
+    const perSecond = rate ?? (production ? productionRate : 0);
+    if (!(perSecond >= 0) || !Number.isFinite(perSecond)) throw new Error(`rate limit "${name}" must be ≥ 0 requests/s, not ${rate}`);
+    if (burst !== undefined && !(burst >= 1)) throw new Error(`rate burst "${name}" must be ≥ 1, not ${burst}`);
+    return perSecond === 0 ? undefined : { name, perSecond, burst: burst ?? Math.max(1, Math.ceil(2 * perSecond)) };
+  };
+  const defaultPolicy = policy("default", config.rateLimit, config.rateBurst, productionRateLimits.rateLimit);
+  const executePolicy = policy("execute", config.executeRateLimit, config.executeRateBurst, productionRateLimits.executeRateLimit);
+  return { ...(defaultPolicy && { default: defaultPolicy }), ...(executePolicy && { execute: executePolicy }) };
+}
+
 /** Environment variables and the config keys they set. */
 const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_ENV: "env",
@@ -115,6 +156,11 @@ const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_SIGNING_KEY_OVERLAP_MS: "signingKeyOverlapMs",
   SWITCHYARD_SHUTDOWN_GRACE_MS: "shutdownGraceMs",
   SWITCHYARD_MAX_REQUEST_BYTES: "maxRequestBytes",
+  SWITCHYARD_RATE_LIMIT: "rateLimit",
+  SWITCHYARD_RATE_BURST: "rateBurst",
+  SWITCHYARD_EXECUTE_RATE_LIMIT: "executeRateLimit",
+  SWITCHYARD_EXECUTE_RATE_BURST: "executeRateBurst",
+  SWITCHYARD_MAX_STREAMS_PER_PRINCIPAL: "maxStreamsPerPrincipal",
   SWITCHYARD_DELIVERY_CONCURRENCY: "deliveryConcurrency",
   SWITCHYARD_DELIVERY_LEASE_MS: "deliveryLeaseMs",
   SWITCHYARD_DELIVERY_POLL_MS: "deliveryPollMs",
@@ -139,6 +185,11 @@ const numericKeys = new Set<keyof Config>([
   "signingKeyOverlapMs",
   "shutdownGraceMs",
   "maxRequestBytes",
+  "rateLimit",
+  "rateBurst",
+  "executeRateLimit",
+  "executeRateBurst",
+  "maxStreamsPerPrincipal",
   "deliveryConcurrency",
   "deliveryLeaseMs",
   "deliveryPollMs",
@@ -174,6 +225,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`port must be 0..65535, not ${config.port}`);
+  }
+  rateLimitsOf(config);
+  if (!Number.isInteger(config.maxStreamsPerPrincipal) || config.maxStreamsPerPrincipal < 0) {
+    throw new Error(`maxStreamsPerPrincipal must be an integer ≥ 0, not ${config.maxStreamsPerPrincipal}`);
   }
   return config;
 }
