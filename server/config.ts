@@ -89,6 +89,13 @@ export interface Config {
   /** The master key for secrets at rest (`SWITCHYARD_MASTER_KEY`), or a file holding it (`SWITCHYARD_MASTER_KEY_FILE`); production requires one. */
   readonly masterKey?: string;
   readonly masterKeyFile?: string;
+  /**
+   * Master keys the database may still be sealed with (base64 each;
+   * `SWITCHYARD_PREVIOUS_MASTER_KEYS`, comma-separated): at start-up every
+   * secret is re-sealed with the current key, in one transaction. Remove
+   * them once the server started.
+   */
+  readonly previousMasterKeys?: readonly string[];
 }
 
 /** Loopback, which `npm start` (development) lets targets reach. */
@@ -216,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.SWITCHYARD_TARGET_ALLOW !== undefined) fromEnv.targetAllow = parseCidrList(env.SWITCHYARD_TARGET_ALLOW);
   if (env.SWITCHYARD_DELIVERY_SCHEDULE) fromEnv.deliverySchedule = parseSchedule("SWITCHYARD_DELIVERY_SCHEDULE", env.SWITCHYARD_DELIVERY_SCHEDULE);
   if (env.SWITCHYARD_INTERCEPTION) fromEnv.interception = env.SWITCHYARD_INTERCEPTION !== "off";
+  if (env.SWITCHYARD_PREVIOUS_MASTER_KEYS) fromEnv.previousMasterKeys = parseList(env.SWITCHYARD_PREVIOUS_MASTER_KEYS);
   const apiKeys = parseConfiguredApiKeys(file.apiKeys);
   const config = { ...defaultConfig, ...file, ...fromEnv, ...tls, apiKeys } as Config;
   checkJwtSettings(config);
@@ -259,6 +267,13 @@ function readConfigFile(path: string): Partial<Config> {
   } catch (error) {
     throw new Error(`cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function parseList(text: string): string[] {
+  return text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
 }
 
 function parseNumber(variable: string, value: string): number {

@@ -7,6 +7,7 @@ import { devApiKey, devApiKeyGrant } from "./auth/api-key-tokens.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { checkProductionAuth, checkProductionConfig } from "./startup-checks.js";
+import { resolveMasterKeys } from "./store/secrets/master-key-source.js";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.js";
 import { createOnePortServer } from "./transport/one-port-server.js";
 
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   checkProductionConfig(config);
   const logger = createLogger(config.logLevel);
-  const store = await createSqliteStore({ path: config.databasePath, logger });
+  const masterKeys = resolveMasterKeys(config, logger);
+  const store = await createSqliteStore({ path: config.databasePath, logger, masterKeys });
   await checkProductionAuth(config, store).catch(async (error: unknown) => {
     await store.close();
     throw error;

@@ -89,6 +89,7 @@ describe("SQLite store", () => {
       "7-target-state",
       "8-api-keys",
       "9-jobs",
+      "10-master-key-check",
     ]);
     const db = new Database(file);
     try {

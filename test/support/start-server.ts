@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { type App, createApp } from "../../server/app.js";
 import { type Config, defaultConfig } from "../../server/config.js";
+import type { MasterKeys } from "../../server/store/secrets/master-key.js";
 import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import type { Store } from "../../server/store/store.js";
 import { createOnePortServer } from "../../server/transport/one-port-server.js";
@@ -26,14 +27,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts a server; `databasePath` reuses an existing database. */
+/**
+ * Starts a server; `databasePath` reuses an existing database. Without
+ * `masterKeys` the store uses the development key file next to the database.
+ */
 export async function startServer(
-  options: { databasePath?: string; logLevel?: string; config?: Partial<Config> } = {},
+  options: { databasePath?: string; logLevel?: string; config?: Partial<Config>; masterKeys?: MasterKeys } = {},
 ): Promise<RunningServer> {
   const directory = options.databasePath ? undefined : mkdtempSync(join(tmpdir(), "switchyard-test-"));
   const databasePath = options.databasePath ?? join(directory!, "switchyard.db");
   const logger = pino({ level: options.logLevel ?? process.env.SWITCHYARD_TEST_LOG_LEVEL ?? "silent" });
-  const store = await createSqliteStore({ path: databasePath, logger });
+  const store = await createSqliteStore({
+    path: databasePath,
+    logger,
+    ...(options.masterKeys ? { masterKeys: options.masterKeys } : {}),
+  });
   const app = await createApp({ store, logger, config: { ...defaultConfig, ...options.config } });
   const server = createOnePortServer({ handler: app.handler, logger });
   const { port } = await server.listen(0, "127.0.0.1");

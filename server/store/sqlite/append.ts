@@ -10,6 +10,8 @@ import { SwitchyardError } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/events.js";
 import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
+import { sealEventSecrets } from "../secrets/event-secrets.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import type { AppendRequest, SequenceExpectation } from "../store.js";
 import type { IdempotencyKeys } from "./idempotency.js";
 import type { JobWrites } from "./job-writes.js";
@@ -26,13 +28,18 @@ export interface AppendResult {
 /** Appends `request` with `createdAt` as every event's (and delivery's) time. Synchronous. */
 export type Appender = (request: AppendRequest, createdAt: Date) => AppendResult;
 
-/** The appender of `db`; its statements are prepared once, here. */
+/**
+ * The appender of `db`; its statements are prepared once, here. Secret
+ * payload fields are sealed with `secrets` in the event row and in the
+ * projections, and stay plaintext in the events it answers.
+ */
 export function createAppender(
   db: Sqlite.Database,
   statements: StatementCache,
   idempotencyKeys: IdempotencyKeys,
   outbox: OutboxWriter,
   jobWrites: Pick<JobWrites, "lease">,
+  secrets: SecretBox,
 ): Appender {
   const currentSequence = db
     .prepare<[string, string, string], bigint>(
@@ -68,13 +75,18 @@ export function createAppender(
     const stored = request.events.map((event) => {
       // Reads this transaction's own inserts, so several events of one aggregate get consecutive sequences.
       const sequence = sequenceOf(owner, event.aggregateType, event.aggregateId) + 1n;
+      const sealedPayload = sealEventSecrets(
+        secrets,
+        { resourceOwner: owner, aggregateType: event.aggregateType, aggregateId: event.aggregateId },
+        event.payload,
+      );
       const { lastInsertRowid } = insertEvent.run(
         owner,
         event.aggregateType,
         event.aggregateId,
         sequence,
         event.type,
-        JSON.stringify(event.payload),
+        JSON.stringify(sealedPayload),
         request.actor.subject,
         createdAt.getTime(),
       );
@@ -86,7 +98,9 @@ export function createAppender(
         creator: request.actor.subject,
         createdAt,
       };
-      for (const statement of projectionStatements(stored)) runStatement(statement);
+      // Projections copy payload fields into their rows: they get the sealed ones.
+      const projected = sealedPayload === event.payload ? stored : { ...stored, payload: sealedPayload };
+      for (const statement of projectionStatements(projected)) runStatement(statement);
       // Its deliveries reference the event (a foreign key), so they follow it.
       deliveries.push(...outbox.plan(stored));
       return stored;

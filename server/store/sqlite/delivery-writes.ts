@@ -8,6 +8,7 @@
 import type Sqlite from "better-sqlite3";
 import type { DeliveryLease, DeliveryOutcome, DeliveryStatus, DueDelivery, RedeliverSelector } from "../../domain/delivery.js";
 import { type DeliveryRow, deliveryColumns, dueFromRow } from "./delivery-rows.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import { type EventRow, eventColumns, eventFromRow } from "./events-queries.js";
 import { whereOwner } from "./paging.js";
 import type { StatementCache } from "./statement-cache.js";
@@ -23,8 +24,8 @@ export interface DeliveryWrites {
 
 const schedulable: ReadonlySet<DeliveryStatus> = new Set(["pending", "failed"]);
 
-/** Outbox writes over `db`. */
-export function createDeliveryWrites(db: Sqlite.Database, statements: StatementCache): DeliveryWrites {
+/** Outbox writes over `db`; `secrets` opens the events of claimed deliveries. */
+export function createDeliveryWrites(db: Sqlite.Database, statements: StatementCache, secrets: SecretBox): DeliveryWrites {
   // `status IN (…)` spelled as in the partial index `deliveries_due`, so SQLite can use it.
   const due = db.prepare<[number, number, number], DeliveryRow>(
     `SELECT ${deliveryColumns} FROM deliveries ` +
@@ -61,7 +62,7 @@ export function createDeliveryWrites(db: Sqlite.Database, statements: StatementC
         takeLease.run(lease.owner, until, row.id);
         const leased: DeliveryRow = { ...row, lease_owner: lease.owner, lease_until: BigInt(until) };
         const event = row.event_position === null ? undefined : eventAt.get(row.event_position, row.resource_owner);
-        return dueFromRow(leased, event === undefined ? undefined : eventFromRow(event));
+        return dueFromRow(leased, event === undefined ? undefined : eventFromRow(event, secrets));
       });
     },
     recordOutcome(outcome, now) {

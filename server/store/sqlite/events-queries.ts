@@ -1,6 +1,8 @@
 /** Reads of the event log. */
 import type Sqlite from "better-sqlite3";
 import type { StoredEvent } from "../../domain/events.js";
+import { openEventSecrets } from "../secrets/event-secrets.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import type { EventFilter, Page, PageQuery } from "../store.js";
 import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
 import type { StatementCache } from "./statement-cache.js";
@@ -31,8 +33,13 @@ export interface EventRow {
 export const eventColumns =
   "position, resource_owner, aggregate_type, aggregate_id, sequence, type, payload, creator, created_at";
 
-/** Event reads over `db`. */
-export function createEventQueries(db: Sqlite.Database, statements: StatementCache, readPage: PageReader): EventQueries {
+/** Event reads over `db`; secret payload fields are opened with `secrets`. */
+export function createEventQueries(
+  db: Sqlite.Database,
+  statements: StatementCache,
+  readPage: PageReader,
+  secrets: SecretBox,
+): EventQueries {
   const aggregateSequence = db
     .prepare<[string, string, string], bigint>(
       "SELECT coalesce(max(sequence), 0) FROM events WHERE resource_owner = ? AND aggregate_type = ? AND aggregate_id = ?",
@@ -49,20 +56,20 @@ export function createEventQueries(db: Sqlite.Database, statements: StatementCac
     lastPosition: () => lastPosition.get() ?? 0n,
     getEvent(owner, position) {
       const row = byPosition.get(owner, position);
-      return row === undefined ? undefined : eventFromRow(row);
+      return row === undefined ? undefined : eventFromRow(row, secrets);
     },
     listEvents: (owner, filter, page) =>
       readPage(
         { columns: eventColumns, from: "events", where: eventWhere(owner, filter), orderBy: `position ${direction(page.asc)}` },
         page,
-        eventFromRow,
+        (row: EventRow) => eventFromRow(row, secrets),
       ),
     readEventsAfter(owner, afterPosition, filter, limit) {
       const where = eventWhere(owner, filter);
       const rows = statements(
         `SELECT ${eventColumns} FROM events WHERE ${where.sql} AND position > ? ORDER BY position ASC LIMIT ?`,
       ).all(...where.params, afterPosition, Math.max(0, Math.trunc(limit))) as EventRow[];
-      return rows.map(eventFromRow);
+      return rows.map((row) => eventFromRow(row, secrets));
     },
   };
 }
@@ -81,15 +88,20 @@ function eventWhere(owner: string, filter: EventFilter): Where {
   return where.build();
 }
 
-/** The stored event of `row`, its payload parsed. */
-export function eventFromRow(row: EventRow): StoredEvent {
+/** The stored event of `row`, its payload parsed and its secret fields opened with `secrets`. */
+export function eventFromRow(row: EventRow, secrets: SecretBox): StoredEvent {
+  const payload = JSON.parse(row.payload) as Record<string, unknown>;
   return {
     position: row.position,
     aggregateType: row.aggregate_type,
     aggregateId: row.aggregate_id,
     sequence: row.sequence,
     type: row.type,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    payload: openEventSecrets(
+      secrets,
+      { resourceOwner: row.resource_owner, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id },
+      payload,
+    ),
     resourceOwner: row.resource_owner,
     creator: row.creator,
     createdAt: new Date(Number(row.created_at)),

@@ -6,6 +6,7 @@ import type Sqlite from "better-sqlite3";
 import type { DeliveryPlanner, DueDelivery, NewDelivery } from "../../domain/delivery.js";
 import type { StoredEvent } from "../../domain/events.js";
 import { type DeliveryRow, deliveryColumns, dueFromRow } from "./delivery-rows.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import { type EventRow, eventColumns, eventFromRow } from "./events-queries.js";
 
 export interface OutboxWriter {
@@ -20,8 +21,8 @@ export interface OutboxWriter {
   write(owner: string, deliveries: readonly NewDelivery[], createdAt: Date, appended: readonly StoredEvent[]): DueDelivery[];
 }
 
-/** An outbox writer over `db`, without a planner. Call it inside a transaction. */
-export function createOutboxWriter(db: Sqlite.Database): OutboxWriter {
+/** An outbox writer over `db`, without a planner; `secrets` opens the events it reads. Call it inside a transaction. */
+export function createOutboxWriter(db: Sqlite.Database, secrets: SecretBox): OutboxWriter {
   const namedValues = deliveryColumns
     .split(",")
     .map((column) => `@${column.trim()}`)
@@ -56,7 +57,7 @@ export function createOutboxWriter(db: Sqlite.Database): OutboxWriter {
         const event =
           position === undefined
             ? undefined
-            : (appended.find((candidate) => candidate.position === position) ?? optionalEvent(eventAt.get(position, owner)));
+            : (appended.find((candidate) => candidate.position === position) ?? optionalEvent(eventAt.get(position, owner), secrets));
         return dueFromRow(row, event);
       });
     },
@@ -88,6 +89,6 @@ function newRow(owner: string, delivery: NewDelivery, createdAt: number): Delive
   };
 }
 
-function optionalEvent(row: EventRow | undefined): StoredEvent | undefined {
-  return row === undefined ? undefined : eventFromRow(row);
+function optionalEvent(row: EventRow | undefined, secrets: SecretBox): StoredEvent | undefined {
+  return row === undefined ? undefined : eventFromRow(row, secrets);
 }

@@ -1,5 +1,7 @@
 /** The server's own signing keys. */
 import type Sqlite from "better-sqlite3";
+import { serverKeySecretPlace } from "../secrets/event-secrets.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import type { ServerKey } from "../store.js";
 
 interface KeyRow {
@@ -16,8 +18,8 @@ export interface ServerKeys {
   add(key: ServerKey): void;
 }
 
-/** Server keys over `db`. */
-export function createServerKeys(db: Sqlite.Database): ServerKeys {
+/** Server keys over `db`; private keys are sealed with `secrets`. */
+export function createServerKeys(db: Sqlite.Database, secrets: SecretBox): ServerKeys {
   const select = db.prepare<[], KeyRow>(
     "SELECT kid, algorithm, private_key, public_jwk, created_at, retired_at FROM server_keys ORDER BY created_at DESC, kid",
   );
@@ -27,14 +29,15 @@ export function createServerKeys(db: Sqlite.Database): ServerKeys {
   );
   const add = db.transaction((key: ServerKey) => {
     retireOthers.run(key.createdAt.getTime());
-    insert.run(key.kid, key.algorithm, key.privateKeyPem, JSON.stringify(key.publicJwk), key.createdAt.getTime());
+    const privateKey = secrets.seal(key.privateKeyPem, serverKeySecretPlace(key.kid));
+    insert.run(key.kid, key.algorithm, privateKey, JSON.stringify(key.publicJwk), key.createdAt.getTime());
   });
   return {
     list: () =>
       select.all().map((row) => ({
         kid: row.kid,
         algorithm: row.algorithm,
-        privateKeyPem: row.private_key,
+        privateKeyPem: secrets.open(row.private_key, serverKeySecretPlace(row.kid)),
         publicJwk: JSON.parse(row.public_jwk) as Record<string, string>,
         createdAt: new Date(Number(row.created_at)),
         ...(row.retired_at === null ? {} : { retiredAt: new Date(Number(row.retired_at)) }),

@@ -10,6 +10,9 @@ import Database from "better-sqlite3";
 import type Sqlite from "better-sqlite3";
 import type { Logger } from "pino";
 import { createDeliveryListeners, createEventListeners } from "../event-listeners.js";
+import type { MasterKeys } from "../secrets/master-key.js";
+import { developmentMasterKeys } from "../secrets/master-key-source.js";
+import { createSecretBox } from "../secrets/secret-box.js";
 import type { Store } from "../store.js";
 import { createApiKeys } from "./api-keys.js";
 import { type AppendResult, createAppender } from "./append.js";
@@ -25,28 +28,39 @@ import { createExecutionQueries } from "./execution-queries.js";
 import { loadMigrations, migrate } from "./migrate.js";
 import { createOutboxWriter } from "./outbox-writer.js";
 import { createPageReader } from "./paging.js";
+import { sealSecretsAtRest } from "./secrets-at-rest.js";
 import { createStatementCache } from "./statement-cache.js";
 import { createTargetQueries } from "./target-queries.js";
 
-/** Where the database lives and how long a writer waits for another one. */
+/** Where the database lives, the keys that seal its secrets, and how long a writer waits for another one. */
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. */
   readonly path: string;
   readonly logger?: Logger;
   /** How long a write waits for another process's write lock; default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * The keys that seal signing keys at rest (see server/store/secrets).
+   * Default: the development key file `<path>.master-key`, created when
+   * missing; server/main.ts passes the configured keys.
+   */
+  readonly masterKeys?: MasterKeys;
 }
 
 /**
  * Opens (creating when missing) the database at `options.path`, applies
- * pending migrations and answers the store. Rejects when a migration fails.
+ * pending migrations, seals the secrets at rest with the current master key
+ * and answers the store. Rejects when a migration fails or the master key is
+ * not the one the database was sealed with.
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const logger = options.logger;
+  const secrets = createSecretBox(options.masterKeys ?? developmentMasterKeys(options.path, logger));
   const db = openDatabase(options.path, options.busyTimeoutMs ?? 5000);
   try {
     const applied = migrate(db, loadMigrations(), logger);
-    logger?.info({ path: options.path, appliedMigrations: applied }, "sqlite store opened");
+    sealSecretsAtRest(db, secrets, logger);
+    logger?.info({ path: options.path, appliedMigrations: applied, masterKeyId: secrets.keyId }, "sqlite store opened");
   } catch (error) {
     db.close();
     throw error;
@@ -56,19 +70,19 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const listeners = createEventListeners(logger);
   const deliveryListeners = createDeliveryListeners(logger);
   const idempotencyKeys = createIdempotencyKeys(db);
-  const serverKeys = createServerKeys(db);
-  const outbox = createOutboxWriter(db);
+  const serverKeys = createServerKeys(db, secrets);
+  const outbox = createOutboxWriter(db, secrets);
   const jobWrites = createJobWrites(db);
-  const appendOne = createAppender(db, statements, idempotencyKeys, outbox, jobWrites);
+  const appendOne = createAppender(db, statements, idempotencyKeys, outbox, jobWrites, secrets);
   const groupCommit = createGroupCommit(db);
   const notifyCommitted = ({ events, deliveries }: AppendResult): void => {
     listeners.notify(events);
     deliveryListeners.notify(deliveries);
   };
-  const events = createEventQueries(db, statements, readPage);
-  const targets = createTargetQueries(db, readPage);
+  const events = createEventQueries(db, statements, readPage, secrets);
+  const targets = createTargetQueries(db, readPage, secrets);
   const executions = createExecutionQueries(db, readPage);
-  const deliveryWrites = createDeliveryWrites(db, statements);
+  const deliveryWrites = createDeliveryWrites(db, statements, secrets);
   const deliveries = createDeliveryQueries(db, readPage);
   const apiKeys = createApiKeys(db);
   const jobs = createJobQueries(db, readPage);

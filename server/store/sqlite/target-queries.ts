@@ -1,6 +1,8 @@
 /** Reads of the `targets` read model. */
 import type Sqlite from "better-sqlite3";
 import type { Target, TargetType } from "../../domain/target.js";
+import { targetSecretPlace } from "../secrets/event-secrets.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import type { Page, TargetFilter, TargetQuery, TargetSortColumn, TextMatch } from "../store.js";
 import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
 
@@ -45,8 +47,11 @@ const sortColumns: Readonly<Record<TargetSortColumn, string>> = {
   timeout: "timeout_ms",
 };
 
-/** Target reads over `db`. */
-export function createTargetQueries(db: Sqlite.Database, readPage: PageReader): TargetQueries {
+/** Target reads over `db`; the signing keys are opened with `secrets`. */
+export function createTargetQueries(db: Sqlite.Database, readPage: PageReader, secrets: SecretBox): TargetQueries {
+  const targetFromRow = (row: TargetRow): Target => targetOfRow(row, secrets);
+  const optionalTarget = (row: TargetRow | undefined): Target | undefined =>
+    row === undefined ? undefined : targetFromRow(row);
   const byId = db.prepare<[string, string], TargetRow>(
     `SELECT ${targetColumns} FROM targets WHERE resource_owner = ? AND id = ?`,
   );
@@ -123,11 +128,9 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[]/g, "[$&]");
 }
 
-function optionalTarget(row: TargetRow | undefined): Target | undefined {
-  return row === undefined ? undefined : targetFromRow(row);
-}
-
-function targetFromRow(row: TargetRow): Target {
+function targetOfRow(row: TargetRow, secrets: SecretBox): Target {
+  const open = (stored: string, field: "signingKey" | "previousSigningKey") =>
+    secrets.open(stored, targetSecretPlace(row.resource_owner, row.id, field));
   const targetType: TargetType =
     row.target_type === "async"
       ? { kind: "async" }
@@ -139,8 +142,10 @@ function targetFromRow(row: TargetRow): Target {
     timeoutMs: Number(row.timeout_ms),
     targetType,
     payloadType: row.payload_type,
-    signingKey: row.signing_key,
-    ...(row.previous_signing_key === null ? {} : { previousSigningKey: row.previous_signing_key }),
+    signingKey: open(row.signing_key, "signingKey"),
+    ...(row.previous_signing_key === null
+      ? {}
+      : { previousSigningKey: open(row.previous_signing_key, "previousSigningKey") }),
     ...(row.previous_signing_key_expires_at === null
       ? {}
       : { previousSigningKeyExpiresAt: new Date(Number(row.previous_signing_key_expires_at)) }),
