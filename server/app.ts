@@ -15,6 +15,7 @@ import { JobService, file_switchyard_v1_job } from "../gen/switchyard/v1/job_pb.
 import { TargetService, file_switchyard_v1_target } from "../gen/switchyard/v1/target_pb.js";
 import { createDeliveryService } from "./api/delivery-service.js";
 import { createEventService } from "./api/event-service.js";
+import { createJobService } from "./api/job-service.js";
 import { createExecutionService } from "./api/execution-service.js";
 import { createHealthService } from "./api/health-service.js";
 import { createAuthInterceptor } from "./api/interceptors/auth.js";
@@ -27,7 +28,10 @@ import { withRequestId } from "./api/request-id.js";
 import { createTargetService } from "./api/target-service.js";
 import { createEventCommands } from "./commands/event-commands.js";
 import { type RpcRegistry, createExecutionCommands } from "./commands/execution-commands.js";
+import { createJobCommands } from "./commands/job-commands.js";
 import { createTargetCommands } from "./commands/target-commands.js";
+import { resolveCallbackSigningKey } from "./engine/callback-key.js";
+import { type JobRunner, createJobRunner } from "./engine/job-runner.js";
 import { type AuthSettings, createConfiguredAuthenticator } from "./auth/auth-setup.js";
 import { scopeTableOf } from "./auth/scope-table.js";
 import { type Engine, createEngine } from "./engine/engine.js";
@@ -86,6 +90,13 @@ export interface AppOptions {
     | "deliveryLeaseMs"
     | "deliveryPollMs"
     | "interception"
+    | "databasePath"
+    | "jobConcurrency"
+    | "jobLeaseMs"
+    | "jobPollMs"
+    | "jobMaxAttempts"
+    | "idempotencyRetentionMs"
+    | "callbackSigningKey"
   > &
     AuthSettings;
 }
@@ -96,6 +107,10 @@ export interface App {
   readonly handler: ReturnType<typeof connectNodeAdapter>;
   /** The engine: router, dispatcher, caller (for tests and metrics). */
   readonly engine: Engine;
+  /** The job runner (for tests and metrics). */
+  readonly runner: JobRunner;
+  /** The key that signs job and batch callbacks. */
+  readonly callbackSigningKey: string;
   /** Starts shutting down: health turns NOT_SERVING and open streams end. */
   beginShutdown(): void;
   /**
@@ -124,17 +139,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(TargetService, createTargetService({ store, commands: targetCommands }));
     router.service(ExecutionService, createExecutionService({ store, commands: executionCommands, rpcRegistry }));
     router.service(EventService, createEventService({ store, commands: eventCommands, shutdownSignal: shutdown.signal }));
-    // Jobs and deliveries are part of the contract; their handlers land with
-    // their issues. Until then every method answers UNIMPLEMENTED.
-    router.service(JobService, {});
-    router.service(DeliveryService, createDeliveryService({ store }));
+    router.service(JobService, createJobService({ store, commands: jobCommands, shutdownSignal: shutdown.signal }));
+    router.service(DeliveryService, createDeliveryService({ store, onRescheduled: () => engine.dispatcher.wake() }));
     router.service(health.service, health.impl);
     for (const { service, impl } of reflection) router.service(service, impl);
   };
 
+  const callbackKey = resolveCallbackSigningKey(config.callbackSigningKey, config.databasePath);
+  if (callbackKey.file) logger.info({ file: callbackKey.file }, "job and batch callbacks are signed with the key in this file");
   const engine = await createEngine({
     store,
     logger,
+    callbackSigningKey: callbackKey.key,
     targetAllow: targetAllowOf(config),
     notMatchedByAll: managementServices,
     delivery: {
@@ -148,6 +164,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   });
   const validator = createValidator();
+  const runner = createJobRunner({
+    store,
+    engine,
+    concurrency: config.jobConcurrency,
+    leaseMs: config.jobLeaseMs,
+    pollMs: config.jobPollMs,
+    logger: logger.child({ component: "runner" }),
+  });
+  const jobCommands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: config.jobMaxAttempts });
 
   const connectHandler = connectNodeAdapter({
     routes,
@@ -191,13 +216,28 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   engine.start();
+  runner.start();
+  // Idempotency keys outlive their retention by at most an hour.
+  const pruneKeys = () =>
+    void store
+      .pruneIdempotencyKeys(new Date(Date.now() - config.idempotencyRetentionMs))
+      .then((pruned) => pruned > 0 && logger.info({ pruned }, "pruned idempotency keys"))
+      .catch((error: unknown) => logger.error({ err: error }, "pruning idempotency keys failed"));
+  pruneKeys();
+  const pruning = setInterval(pruneKeys, 60 * 60 * 1000).unref();
   return {
     handler,
     engine,
+    runner,
+    callbackSigningKey: callbackKey.key,
     beginShutdown() {
       health.shutdown();
       shutdown.abort();
     },
-    close: (graceMs) => engine.close(graceMs),
+    async close(graceMs) {
+      clearInterval(pruning);
+      await runner.stop(graceMs);
+      await engine.close(graceMs);
+    },
   };
 }

@@ -119,6 +119,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let inFlight = 0;
   let running = false;
   let polling = false;
+  let pollAgain = false;
   let timer: NodeJS.Timeout | undefined;
 
   const room = () => Math.max(0, options.concurrency - inFlight - ready.length);
@@ -171,7 +172,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function poll(): Promise<void> {
     timer = undefined;
-    if (!running || polling) return;
+    if (!running) return;
+    // A wake-up during a poll is not lost: the poll runs again when this one ends.
+    if (polling) {
+      pollAgain = true;
+      return;
+    }
     polling = true;
     try {
       const limit = room();
@@ -191,6 +197,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       schedulePoll(options.pollMs);
     } finally {
       polling = false;
+      if (pollAgain) {
+        pollAgain = false;
+        schedulePoll(0);
+      }
     }
   }
 

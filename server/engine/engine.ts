@@ -30,6 +30,8 @@ export interface EngineOptions {
     readonly leaseMs: number;
     readonly pollMs: number;
   };
+  /** Signs job and batch callbacks. */
+  readonly callbackSigningKey: string;
   /** Disables a target that answered 410 Gone. */
   readonly disableTarget: (actor: Actor, targetId: string, reason: string) => Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     breakers,
     ...options.delivery,
     signJwt: (payload) => keyRing.sign(payload),
+    callbackSigningKeys: () => [options.callbackSigningKey],
     onGone: (owner, targetId, deliveryId) =>
       options.disableTarget({ resourceOwner: owner, subject: "system:dispatcher" }, targetId, `answered 410 Gone to delivery ${deliveryId}`),
     logger: logger.child({ component: "dispatcher" }),

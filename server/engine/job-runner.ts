@@ -99,6 +99,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const shutdown = new AbortController();
   let started = false;
   let polling = false;
+  let pollAgain = false;
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
@@ -147,7 +148,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   async function poll(): Promise<void> {
     timer = undefined;
-    if (!started || polling) return;
+    if (!started) return;
+    // A wake-up during a poll is not lost: the poll runs again when this one ends.
+    if (polling) {
+      pollAgain = true;
+      return;
+    }
     polling = true;
     try {
       await closeFinishedBatches();
@@ -167,6 +173,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       schedulePoll(options.pollMs);
     } finally {
       polling = false;
+      if (pollAgain) {
+        pollAgain = false;
+        schedulePoll(0);
+      }
     }
   }
 

@@ -42,7 +42,7 @@ export async function startServer(
     logger,
     ...(options.masterKeys ? { masterKeys: options.masterKeys } : {}),
   });
-  const app = await createApp({ store, logger, config: { ...defaultConfig, ...options.config } });
+  const app = await createApp({ store, logger, config: { ...defaultConfig, databasePath, ...options.config } });
   const server = createOnePortServer({ handler: app.handler, logger });
   const { port } = await server.listen(0, "127.0.0.1");
   let stopped = false;
