@@ -6,6 +6,7 @@
  */
 import { loadConfig } from "../config.js";
 import { checkProductionConfig } from "../startup-checks.js";
+import { resolveMasterKeys } from "../store/secrets/master-key-source.js";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { runKeysCommand } from "./keys-command.js";
 
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Like the server: production never opens its database without the configured master key.
   checkProductionConfig(config);
-  const store = await createSqliteStore({ path: config.databasePath });
+  const store = await createSqliteStore({ path: config.databasePath, masterKeys: resolveMasterKeys(config) });
   try {
     process.exitCode = await runKeysCommand(process.argv.slice(2), store, {
       stdout: (line) => process.stdout.write(`${line}\n`),
