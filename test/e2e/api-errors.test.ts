@@ -6,7 +6,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { expectJsonError, targetRequest, uniqueName } from "../support/api-fixtures.js";
+import { errorInfoOf, expectJsonError, targetRequest, uniqueName } from "../support/api-fixtures.js";
 import {
   type GrpcClients,
   type JsonReply,
@@ -123,20 +123,21 @@ describe("DeliveryService errors", () => {
   });
 });
 
-describe("services without handlers", () => {
+describe("jobs", () => {
   it.each([
-    ["JobService/ExecuteJob", { operation: { function: "enrich" } }, { operation: { function: "enrich" } }],
-    ["JobService/GetJob", { id: "job-1" }, { id: "job-1" }],
-  ])("%s answers UNIMPLEMENTED", async (path, json, protoFields) => {
+    ["JobService/ExecuteJob", { operation: { function: "enrich" } }, { operation: { function: "enrich" } }, 400, "failed_precondition", Code.FailedPrecondition, "function_not_bound"],
+    ["JobService/GetJob", { id: "job-1" }, { id: "job-1" }, 404, "not_found", Code.NotFound, "job_not_found"],
+  ] as const)("%s answers the same error over Connect JSON and gRPC", async (path, json, protoFields, status, code, grpcCode, reason) => {
     // when
     const reply = await post(path, json);
     const [, method] = path.split("/") as [string, string];
     const grpcError = await grpcErrorOf(grpcUnary(grpc.jobs, method, protoFields));
 
     // then
-    expect(reply.status, reply.text).toBe(501);
-    expect(reply.body.code).toBe("unimplemented");
-    expect(grpcError.code).toBe(Code.Unimplemented);
+    expect(reply.status, reply.text).toBe(status);
+    expect(reply.body.code).toBe(code);
+    expect(errorInfoOf(reply).reason).toBe(reason);
+    expect(grpcError.code).toBe(grpcCode);
   });
 });
 
