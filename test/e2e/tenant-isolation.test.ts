@@ -1,9 +1,9 @@
 /**
  * Tenant isolation end to end: two owners, each with its own API key, over
  * Connect JSON, gRPC (grpc-js) and gRPC-web. Neither sees nor changes the
- * other's targets, executions, events or deliveries (another owner's resource
- * is NOT_FOUND); WatchEvents shows each only its own events; and an
- * execution of one owner never fires on the other's events or RPCs.
+ * other's targets, executions, events, deliveries or jobs (another owner's
+ * resource is NOT_FOUND); WatchEvents shows each only its own events; and an
+ * execution of one owner never fires on the other's events, RPCs or jobs.
  */
 import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -200,5 +200,39 @@ describe("executions", () => {
     } finally {
       grpc.close();
     }
+  });
+});
+
+describe("jobs", () => {
+  it("of one owner are NOT_FOUND for the other, watches included, and run only the caller's own function", async () => {
+    // given: acme's function "enrich" bound to a call target, and one job of acme
+    const acme = as("acme");
+    const beta = as("beta");
+    sink.answer((request) => ({ json: { ...JSON.parse(request.body).input, enriched: true } }));
+    const target = await ok(acme("TargetService/CreateTarget", { ...webhook("enricher", sink.url), restWebhook: undefined, restCall: {} }));
+    await ok(acme("ExecutionService/SetExecution", { condition: { function: { name: "enrich" } }, targets: [{ target: target.id }] }));
+    const { job } = await ok(acme("JobService/ExecuteJob", { operation: { function: "enrich", input: { n: 1 } }, async: false }));
+    const web = createGrpcWebClients(server.baseUrl, keys.beta);
+
+    // when: beta looks at acme's job and runs the same function name
+    const get = await beta("JobService/GetJob", { id: job.id });
+    const result = await beta("JobService/GetJobResult", { id: job.id });
+    const cancel = await beta("JobService/CancelJob", { id: job.id });
+    const watch = await connectErrorOf(
+      (async () => {
+        for await (const _ of web.jobs.watchJob({ id: job.id })) break;
+      })(),
+    );
+    const run = await beta("JobService/ExecuteJob", { operation: { function: "enrich", input: {} }, async: false });
+    const listed = await ok(beta("JobService/ListJobs", {}));
+
+    // then
+    expect(job.status).toBe("JOB_STATUS_SUCCEEDED");
+    expect([get.status, result.status, cancel.status]).toEqual([404, 404, 404]);
+    expect(watch.code).toBe(Code.NotFound);
+    expect(run.status, run.text).toBe(400);
+    expect(run.body.details[0].debug).toMatchObject({ reason: "function_not_bound" });
+    expect(listed.jobs ?? []).toEqual([]);
+    expect(sink.requests).toHaveLength(1);
   });
 });
