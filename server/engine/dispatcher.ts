@@ -23,8 +23,9 @@ import type { StoredEvent } from "../domain/events.js";
 import { type Target, targetSecretFields } from "../domain/target.js";
 import type { Store } from "../store/store.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
-import type { CallResult, HttpCaller } from "./http-caller.js";
+import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
 import type { Router } from "./router.js";
+import { createLeasePool } from "./lease-pool.js";
 import { signingKeysOf, webhookHeaders } from "./webhook-signature.js";
 
 export interface DispatcherOptions {
@@ -113,24 +114,28 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const workerId = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
-  const ready: DueDelivery[] = [];
   const aborter = new AbortController();
-  const settled = new Set<Promise<void>>();
-  let inFlight = 0;
   let running = false;
-  let polling = false;
-  let pollAgain = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  const room = () => Math.max(0, options.concurrency - inFlight - ready.length);
   const leaseUntil = (timeoutMs: number) => new Date(now().getTime() + timeoutMs + options.leaseMs);
 
   // Fresh deliveries are leased to this process only while it has room for
   // them, so none waits here until its lease expires; the rest are claimed
   // later. `reserved` counts leases handed out since the last commit was heard.
   let reserved = 0;
+  const pool = createLeasePool<DueDelivery>({
+    concurrency: options.concurrency,
+    pollMs: options.pollMs,
+    claim: (limit) => store.claimDueDeliveries(now(), limit, { owner: workerId, until: leaseUntil(callbackTimeoutMs) }),
+    nextDueAt: () => store.nextDeliveryDueAt(),
+    work: (due) => attempt(due),
+    key: (due) => due.delivery.id,
+    reserved: () => reserved,
+    noun: "delivery attempt",
+    ...(logger ? { logger } : {}),
+    now,
+  });
   const offerLease = (timeoutMs: number): DeliveryLease | undefined => {
-    if (!running || room() - reserved <= 0) return undefined;
+    if (!running || pool.room() <= 0) return undefined;
     reserved++;
     return { owner: workerId, until: leaseUntil(timeoutMs) };
   };
@@ -143,66 +148,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const unsubscribe = store.subscribeDeliveries((deliveries) => {
     reserved = 0;
-    for (const due of deliveries) if (due.delivery.leaseOwner === workerId) ready.push(due);
-    pump();
+    pool.push(deliveries.filter((due) => due.delivery.leaseOwner === workerId));
   });
-
-  function pump(): void {
-    while (running && inFlight < options.concurrency && ready.length > 0) {
-      const due = ready.shift()!;
-      inFlight++;
-      const done = attempt(due)
-        .catch((error: unknown) => logger?.error({ err: error, deliveryId: due.delivery.id }, "delivery attempt failed unexpectedly"))
-        .finally(() => {
-          inFlight--;
-          settled.delete(done);
-          if (ready.length === 0 && room() > 0) schedulePoll(0);
-          pump();
-        });
-      settled.add(done);
-    }
-  }
-
-  function schedulePoll(delayMs: number): void {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void poll(), delayMs);
-    timer.unref();
-  }
-
-  async function poll(): Promise<void> {
-    timer = undefined;
-    if (!running) return;
-    // A wake-up during a poll is not lost: the poll runs again when this one ends.
-    if (polling) {
-      pollAgain = true;
-      return;
-    }
-    polling = true;
-    try {
-      const limit = room();
-      if (limit > 0) {
-        const at = now();
-        const claimed = await store.claimDueDeliveries(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs + callbackTimeoutMs) });
-        ready.push(...claimed);
-        pump();
-        // A full page means more may be due: come back as soon as there is room.
-        if (claimed.length === limit) return;
-      }
-      const next = await store.nextDeliveryDueAt();
-      const untilNext = next ? Math.max(0, next.getTime() - now().getTime()) : options.pollMs;
-      schedulePoll(Math.min(untilNext, options.pollMs));
-    } catch (error) {
-      if (running) logger?.error({ err: error }, "claiming deliveries failed");
-      schedulePoll(options.pollMs);
-    } finally {
-      polling = false;
-      if (pollAgain) {
-        pollAgain = false;
-        schedulePoll(0);
-      }
-    }
-  }
 
   async function attempt(due: DueDelivery): Promise<void> {
     const { delivery } = due;
@@ -261,14 +208,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       result.retryAfterMs !== undefined ? Math.min(result.retryAfterMs, maxRetryAfterMs) : Math.round(wait * (0.8 + 0.4 * random()));
     const nextAttemptAt = new Date(now().getTime() + delay);
     await record({ status: "failed", attempt: { ...attemptRecord, nextAttemptAt }, nextAttemptAt });
-    if (delay < options.pollMs) schedulePoll(delay);
+    pool.wakeIn(delay);
   }
 
   function buildRequest(
     due: DueDelivery,
     target: Target | undefined,
     attemptedAt: Date,
-  ): { url: string; body: string; headers: Record<string, string>; timeoutMs: number } | { error: string } {
+  ): CallRequest | { error: string } {
     const { delivery } = due;
     const payload = due.event ? eventEnvelope(due.event) : due.body !== undefined ? (JSON.parse(due.body) as JsonObject) : undefined;
     if (payload === undefined) return { error: "the delivery has no body (its event is missing)" };
@@ -283,6 +230,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       body,
       headers: webhookHeaders(content, keys, jwt ? "application/jwt" : "application/json"),
       timeoutMs: target?.timeoutMs ?? callbackTimeoutMs,
+      ...(target ? { targetId: target.id } : {}),
     };
   }
 
@@ -291,26 +239,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     offerLease,
     workerId,
     start() {
-      if (running) return;
       running = true;
-      schedulePoll(0);
+      pool.start();
     },
     async stop(graceMs) {
       running = false;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
       unsubscribe();
-      ready.length = 0;
-      const drained = Promise.all([...settled]);
-      const graceOver = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([drained, graceOver]);
+      const { drained } = await pool.stop(graceMs);
       aborter.abort();
       await drained;
       const released = await store.releaseDeliveryLeases(workerId);
       if (released > 0) logger?.info({ released }, "released delivery leases");
     },
-    wake: () => schedulePoll(0),
-    stats: () => ({ inFlight, queued: ready.length }),
+    wake: () => pool.wake(),
+    stats: () => {
+      const { working, queued } = pool.stats();
+      return { inFlight: working, queued };
+    },
   };
 }
 

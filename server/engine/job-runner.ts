@@ -40,6 +40,7 @@ import {
 import type { JobStore, Store } from "../store/store.js";
 import type { StepFailure } from "./chain.js";
 import type { Engine } from "./engine.js";
+import { createLeasePool } from "./lease-pool.js";
 
 export interface JobRunnerOptions {
   readonly store: Store & JobStore;
@@ -91,98 +92,59 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const backoffMs = options.backoffMs ?? 1000;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const ready: Job[] = [];
   /** Jobs offered a lease whose accept has not been heard yet. */
   const reserved = new Set<string>();
-  const running = new Map<string, { readonly owner: string; readonly abort: AbortController }>();
-  const settled = new Set<Promise<void>>();
+  /** Aborts of the jobs working now, by owner-qualified id. */
+  const aborts = new Map<string, AbortController>();
   const shutdown = new AbortController();
   let started = false;
-  let polling = false;
-  let pollAgain = false;
-  let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
-  const room = () => Math.max(0, options.concurrency - running.size - ready.length - reserved.size);
   const key = (owner: string, id: string) => `${owner}\0${id}`;
+  const pool = createLeasePool<Job>({
+    concurrency: options.concurrency,
+    pollMs: options.pollMs,
+    claim: (limit) => {
+      const at = now();
+      return store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
+    },
+    nextDueAt: () => store.nextJobDueAt(),
+    beforeClaim: () => closeFinishedBatches(),
+    work: async (job) => {
+      const id = key(job.details.resourceOwner, job.id);
+      const abort = new AbortController();
+      aborts.set(id, abort);
+      try {
+        await run(job, abort.signal);
+      } finally {
+        aborts.delete(id);
+      }
+    },
+    key: (job) => key(job.details.resourceOwner, job.id),
+    reserved: () => reserved.size,
+    noun: "job run",
+    ...(logger ? { logger } : {}),
+    now,
+  });
 
   const unsubscribe = store.subscribe((events) => {
+    const accepted: Job[] = [];
     for (const event of events) {
       if (event.aggregateType !== "job") continue;
       const id = key(event.resourceOwner, event.aggregateId);
       if (event.type === "job.accepted" && reserved.delete(id)) {
         const job = evolveJob(undefined, event);
-        if (job) ready.push(job);
+        if (job) accepted.push(job);
       } else if (event.type === "job.cancelled") {
-        running.get(id)?.abort.abort();
+        aborts.get(id)?.abort();
       }
     }
-    pump();
+    if (accepted.length > 0) pool.push(accepted);
   });
 
-  function pump(): void {
-    while (started && running.size < options.concurrency && ready.length > 0) {
-      const job = ready.shift()!;
-      const id = key(job.details.resourceOwner, job.id);
-      if (running.has(id)) continue;
-      const abort = new AbortController();
-      running.set(id, { owner: job.details.resourceOwner, abort });
-      const done = run(job, abort.signal)
-        .catch((error: unknown) => logger?.error({ err: error, jobId: job.id }, "job run failed unexpectedly"))
-        .finally(() => {
-          running.delete(id);
-          settled.delete(done);
-          if (ready.length === 0 && room() > 0) schedulePoll(0);
-          pump();
-        });
-      settled.add(done);
-    }
-  }
-
-  function schedulePoll(delayMs: number): void {
-    if (!started) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void poll(), delayMs);
-    timer.unref();
-  }
-
-  async function poll(): Promise<void> {
-    timer = undefined;
-    if (!started) return;
-    // A wake-up during a poll is not lost: the poll runs again when this one ends.
-    if (polling) {
-      pollAgain = true;
-      return;
-    }
-    polling = true;
-    try {
-      await closeFinishedBatches();
-      const limit = room();
-      if (limit > 0) {
-        const at = now();
-        const claimed = await store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
-        ready.push(...claimed);
-        pump();
-        if (claimed.length === limit) return;
-      }
-      const next = await store.nextJobDueAt();
-      const wait = next ? Math.max(0, next.getTime() - now().getTime()) : options.pollMs;
-      schedulePoll(Math.min(wait, options.pollMs));
-    } catch (error) {
-      if (started) logger?.error({ err: error }, "claiming jobs failed");
-      schedulePoll(options.pollMs);
-    } finally {
-      polling = false;
-      if (pollAgain) {
-        pollAgain = false;
-        schedulePoll(0);
-      }
-    }
-  }
-
   async function renewLeases(): Promise<void> {
-    if (running.size === 0) return;
-    const ids = [...running.keys()].map((id) => id.slice(id.indexOf("\0") + 1));
+    if (aborts.size === 0) return;
+    const ids = [...aborts.keys()].map((id) => id.slice(id.indexOf("\0") + 1));
     await store.renewJobLeases(ids, { owner: workerId, until: new Date(now().getTime() + options.leaseMs) });
   }
 
@@ -247,7 +209,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       if (retryable(failure) && job.attempts < job.maxAttempts) {
         const wait = Math.min(maxBackoffMs, backoffMs * 2 ** (job.attempts - 1)) * (0.8 + 0.4 * Math.random());
         await transition(job, decideRetryJob(job, error, new Date(now().getTime() + wait)));
-        schedulePoll(Math.min(wait, options.pollMs));
+        pool.wakeIn(wait);
         return;
       }
       await finish(job, decideFailJob(job, error, finalProgress), { error });
@@ -297,7 +259,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   return {
     workerId,
     offerLease(owner, jobId) {
-      if (!started || room() <= 0) return undefined;
+      if (!started || pool.room() <= 0) return undefined;
       reserved.add(key(owner, jobId));
       return { owner: workerId, until: new Date(now().getTime() + options.leaseMs) };
     },
@@ -307,24 +269,25 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     start() {
       if (started) return;
       started = true;
-      heartbeat = setInterval(() => void renewLeases().catch((error: unknown) => logger?.error({ err: error }, "renewing job leases failed")), Math.max(50, options.leaseMs / 3));
+      const renew = () => void renewLeases().catch((error: unknown) => logger?.error({ err: error }, "renewing job leases failed"));
+      heartbeat = setInterval(renew, Math.max(50, options.leaseMs / 3));
       heartbeat.unref();
-      schedulePoll(0);
+      pool.start();
     },
     async stop(graceMs) {
       started = false;
-      if (timer) clearTimeout(timer);
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe();
-      ready.length = 0;
-      const drained = Promise.all([...settled]);
-      await Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
+      const { drained } = await pool.stop(graceMs);
       shutdown.abort();
       await drained;
       const released = await store.releaseJobLeases(workerId);
       if (released > 0) logger?.info({ released }, "released job leases");
     },
-    stats: () => ({ running: running.size, queued: ready.length }),
+    stats: () => {
+      const { working, queued } = pool.stats();
+      return { running: working, queued };
+    },
   };
 }
 

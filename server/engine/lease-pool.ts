@@ -1,0 +1,154 @@
+/**
+ * The worker pool under the dispatcher and the job runner: items leased in
+ * the store are worked on at most `concurrency` at a time. Items arrive two
+ * ways — handed over right after the COMMIT that leased them to this process
+ * (`push`), or claimed by polling (due retries, expired leases of a dead
+ * process) — and the pool polls again whenever it has room, when the next
+ * item falls due, or at least every `pollMs`. A wake-up during a poll is never
+ * lost: the poll runs again when the current one ends.
+ */
+import type { Logger } from "pino";
+
+export interface LeasePoolOptions<Item> {
+  readonly concurrency: number;
+  readonly pollMs: number;
+  /** Leases up to `limit` due items to this process. */
+  claim(limit: number): Promise<Item[]>;
+  /** When the next item falls due (or a lease expires); undefined when none will. */
+  nextDueAt(): Promise<Date | undefined>;
+  /** Works on one item; never rejects for the item's own failure. */
+  work(item: Item): Promise<void>;
+  /** Items with the same key are never worked on twice at once. */
+  key(item: Item): string;
+  /** Places reserved for items this process is about to write and lease to itself. */
+  reserved?(): number;
+  /** Runs before each poll's claim (e.g. housekeeping). */
+  beforeClaim?(): Promise<void>;
+  readonly logger?: Logger;
+  /** What the items are, for log lines. */
+  readonly noun: string;
+  readonly now?: () => Date;
+}
+
+export interface LeasePool<Item> {
+  /** Free places: concurrency minus items working, waiting and reserved. */
+  room(): number;
+  /** Items leased to this process elsewhere (in the COMMIT that wrote them). */
+  push(items: readonly Item[]): void;
+  /** Polls now instead of at the next due time. */
+  wake(): void;
+  /** Polls after `delayMs` unless it polls sooner anyway. */
+  wakeIn(delayMs: number): void;
+  /** Whether the item with this key is being worked on. */
+  working(key: string): boolean;
+  start(): void;
+  /** Stops polling and drops waiting items; answers when working ones end, or after `graceMs` with those still working. */
+  stop(graceMs: number): Promise<{ drained: Promise<void>; late: boolean }>;
+  stats(): { working: number; queued: number };
+}
+
+/** Creates a stopped pool. */
+export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePool<Item> {
+  const { logger } = options;
+  const now = options.now ?? (() => new Date());
+  const ready: Item[] = [];
+  const working = new Map<string, Promise<void>>();
+  let running = false;
+  let polling = false;
+  let pollAgain = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const room = () => Math.max(0, options.concurrency - working.size - ready.length - (options.reserved?.() ?? 0));
+
+  function pump(): void {
+    while (running && working.size < options.concurrency && ready.length > 0) {
+      const item = ready.shift()!;
+      const key = options.key(item);
+      if (working.has(key)) continue;
+      const done = options
+        .work(item)
+        .catch((error: unknown) => logger?.error({ err: error, key }, `${options.noun} failed unexpectedly`))
+        .finally(() => {
+          working.delete(key);
+          if (ready.length === 0 && room() > 0) schedule(0);
+          pump();
+        });
+      working.set(key, done);
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void poll(), delayMs);
+    timer.unref();
+  }
+
+  async function poll(): Promise<void> {
+    timer = undefined;
+    if (!running) return;
+    if (polling) {
+      pollAgain = true;
+      return;
+    }
+    polling = true;
+    try {
+      await options.beforeClaim?.();
+      const limit = room();
+      if (limit > 0) {
+        const claimed = await options.claim(limit);
+        ready.push(...claimed);
+        pump();
+        // A full page means more may be due: come back as soon as there is room.
+        if (claimed.length === limit) return;
+      }
+      const next = await options.nextDueAt();
+      const untilNext = next ? Math.max(0, next.getTime() - now().getTime()) : options.pollMs;
+      schedule(Math.min(untilNext, options.pollMs));
+    } catch (error) {
+      if (running) logger?.error({ err: error }, `claiming ${options.noun}s failed`);
+      schedule(options.pollMs);
+    } finally {
+      polling = false;
+      if (pollAgain) {
+        pollAgain = false;
+        schedule(0);
+      }
+    }
+  }
+
+  return {
+    room,
+    push(items) {
+      ready.push(...items);
+      pump();
+    },
+    wake: () => schedule(0),
+    wakeIn(delayMs) {
+      if (delayMs < options.pollMs) schedule(delayMs);
+    },
+    working: (key) => working.has(key),
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    async stop(graceMs) {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      ready.length = 0;
+      const drained = Promise.all([...working.values()]).then(() => undefined);
+      let late = false;
+      const graceOver = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          late = true;
+          resolve();
+        }, graceMs).unref(),
+      );
+      await Promise.race([drained, graceOver]);
+      return { drained, late };
+    },
+    stats: () => ({ working: working.size, queued: ready.length }),
+  };
+}
