@@ -4,60 +4,34 @@
  * file. Every event reaches the sink at least once, each always under the
  * same `webhook-id`, and the outbox ends with every delivery SUCCEEDED.
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Sink, startSink } from "../support/sink.js";
-import { type SpawnedServer, callOk, spawnServer, until } from "../support/spawned-server.js";
+import { describe, expect, it } from "vitest";
+import { callOk, until, useCrashFixture } from "../support/spawned-server.js";
 
 const eventCount = 2000;
 
-let directory: string;
-let sink: Sink | undefined;
-const children: ChildProcess[] = [];
-
-beforeEach(() => {
-  directory = mkdtempSync(join(tmpdir(), "switchyard-crash-"));
+const crash = useCrashFixture("switchyard-crash-", {
+  // Few attempts in flight against a slow sink, so the kill lands mid-way;
+  // short leases and polls, so the restart picks up at once.
+  SWITCHYARD_DELIVERY_CONCURRENCY: "8",
+  SWITCHYARD_DELIVERY_LEASE_MS: "300",
+  SWITCHYARD_DELIVERY_POLL_MS: "50",
+  SWITCHYARD_DELIVERY_SCHEDULE: "100ms,200ms,400ms",
 });
-
-afterEach(async () => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-  await sink?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
-
-/** The server on this test's directory, with few attempts in flight and short leases and polls. */
-async function startMain(): Promise<SpawnedServer> {
-  const started = await spawnServer(directory, {
-    // Few attempts in flight against a slow sink, so the kill lands mid-way;
-    // short leases and polls, so the restart picks up at once.
-    SWITCHYARD_DELIVERY_CONCURRENCY: "8",
-    SWITCHYARD_DELIVERY_LEASE_MS: "300",
-    SWITCHYARD_DELIVERY_POLL_MS: "50",
-    SWITCHYARD_DELIVERY_SCHEDULE: "100ms,200ms,400ms",
-  });
-  children.push(started.child);
-  return started;
-}
-
-const call = callOk;
 
 describe("durable delivery across a crash", () => {
   it("delivers every acknowledged event at least once, under one webhook-id each, after SIGKILL and restart", async () => {
     // given: a slow sink bound to order.created
-    const sinkAt = await startSink(() => ({ json: {}, delayMs: 40 }));
-    sink = sinkAt;
-    const first = await startMain();
-    const target = await call(first.url, "TargetService/CreateTarget", {
+    const sinkAt = await crash.slowSink({}, 40);
+    const first = await crash.start();
+    const target = await callOk(first.url, "TargetService/CreateTarget", {
       name: "orders",
       endpoint: sinkAt.url,
       timeout: "5s",
       restWebhook: {},
     });
-    await call(first.url, "ExecutionService/SetExecution", {
+    await callOk(first.url, "ExecutionService/SetExecution", {
       condition: { event: { event: "order.created" } },
       targets: [{ target: target.id }],
     });
@@ -66,7 +40,7 @@ describe("durable delivery across a crash", () => {
     for (let start = 0; start < eventCount; start += 100) {
       await Promise.all(
         Array.from({ length: 100 }, (_, offset) =>
-          call(first.url, "EventService/PushEvent", {
+          callOk(first.url, "EventService/PushEvent", {
             aggregateType: "order",
             aggregateId: `o-${start + offset}`,
             type: "order.created",
@@ -78,7 +52,7 @@ describe("durable delivery across a crash", () => {
     const deliveredBeforeKill = sinkAt.requests.length;
     first.child.kill("SIGKILL");
     await first.exited;
-    const second = await startMain();
+    const second = await crash.start();
 
     // then: every event arrives, each under a single webhook-id, and the outbox agrees
     const idsByEvent = new Map<number, Set<string>>();
@@ -100,7 +74,7 @@ describe("durable delivery across a crash", () => {
     expect(deliveredBeforeKill).toBeGreaterThan(0);
     expect(deliveredBeforeKill).toBeLessThan(eventCount);
     expect([...idsByEvent.values()].filter((ids) => ids.size !== 1)).toEqual([]);
-    const db = new Database(join(directory, "switchyard.db"), { readonly: true });
+    const db = new Database(join(crash.directory(), "switchyard.db"), { readonly: true });
     try {
       const statuses = db.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status").all();
       expect(statuses).toEqual([{ status: "succeeded", n: eventCount }]);

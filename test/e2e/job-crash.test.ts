@@ -4,77 +4,50 @@
  * file. Every job reaches a terminal state, none is lost, and each step keeps
  * its `webhook-id` across the re-run.
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Sink, startSink } from "../support/sink.js";
-import { type SpawnedServer, callOk, spawnServer } from "../support/spawned-server.js";
+import { describe, expect, it } from "vitest";
+import { callOk, useCrashFixture } from "../support/spawned-server.js";
 
 const jobCount = 1000;
 
-let directory: string;
-let sink: Sink | undefined;
-const children: ChildProcess[] = [];
-
-beforeEach(() => {
-  directory = mkdtempSync(join(tmpdir(), "switchyard-job-crash-"));
+const crash = useCrashFixture("switchyard-job-crash-", {
+  // Few jobs in flight against a slow sink, so the kill lands mid-way;
+  // short leases and polls, so the restart reclaims at once.
+  SWITCHYARD_JOB_CONCURRENCY: "8",
+  SWITCHYARD_JOB_LEASE_MS: "600",
+  SWITCHYARD_JOB_POLL_MS: "50",
 });
-
-afterEach(async () => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-  await sink?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
-
-/** The server on this test's directory, with few attempts in flight and short leases and polls. */
-async function startMain(): Promise<SpawnedServer> {
-  const started = await spawnServer(directory, {
-    // Few jobs in flight against a slow sink, so the kill lands mid-way;
-    // short leases and polls, so the restart reclaims at once.
-    SWITCHYARD_JOB_CONCURRENCY: "8",
-    SWITCHYARD_JOB_LEASE_MS: "600",
-    SWITCHYARD_JOB_POLL_MS: "50",
-  });
-  children.push(started.child);
-  return started;
-}
-
-const call = callOk;
 
 describe("jobs across a crash", () => {
   it("brings every accepted job to a terminal state after SIGKILL and restart, none lost", async () => {
     // given: a slow sink as the only step of function "work"
-    const sinkAt = await startSink(() => ({ json: { ok: true }, delayMs: 40 }));
-    sink = sinkAt;
-    const first = await startMain();
-    const target = await call(first.url, "TargetService/CreateTarget", {
+    const sinkAt = await crash.slowSink({ ok: true }, 40);
+    const first = await crash.start();
+    const target = await callOk(first.url, "TargetService/CreateTarget", {
       name: "worker",
       endpoint: sinkAt.url,
       timeout: "5s",
       restCall: { interruptOnError: true },
     });
-    await call(first.url, "ExecutionService/SetExecution", { condition: { function: { name: "work" } }, targets: [{ target: target.id }] });
+    await callOk(first.url, "ExecutionService/SetExecution", { condition: { function: { name: "work" } }, targets: [{ target: target.id }] });
 
     // when: 1,000 jobs are accepted, and the server is killed while running them
     const ids: string[] = [];
     for (let start = 0; start < jobCount; start += 100) {
       const replies = await Promise.all(
-        Array.from({ length: 100 }, (_, offset) => call(first.url, "JobService/ExecuteJob", { operation: { function: "work", input: { n: start + offset } } })),
+        Array.from({ length: 100 }, (_, offset) => callOk(first.url, "JobService/ExecuteJob", { operation: { function: "work", input: { n: start + offset } } })),
       );
       ids.push(...replies.map((reply) => reply.job.id as string));
     }
     const calledBeforeKill = sinkAt.requests.length;
     first.child.kill("SIGKILL");
     await first.exited;
-    const second = await startMain();
+    const second = await crash.start();
 
     // then: every job ends, and each step kept its webhook-id
-    const open = async () => (await call(second.url, "JobService/ListJobs", { statuses: ["JOB_STATUS_ACCEPTED", "JOB_STATUS_RUNNING"], pagination: { limit: 1 } })).pagination.totalResult ?? "0";
+    const open = async () => (await callOk(second.url, "JobService/ListJobs", { statuses: ["JOB_STATUS_ACCEPTED", "JOB_STATUS_RUNNING"], pagination: { limit: 1 } })).pagination.totalResult ?? "0";
     const deadline = Date.now() + 60_000;
     while ((await open()) !== "0" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    const succeeded = await call(second.url, "JobService/ListJobs", { statuses: ["JOB_STATUS_SUCCEEDED"], pagination: { limit: 1 } });
+    const succeeded = await callOk(second.url, "JobService/ListJobs", { statuses: ["JOB_STATUS_SUCCEEDED"], pagination: { limit: 1 } });
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
 

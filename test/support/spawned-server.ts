@@ -3,10 +3,13 @@
  * process, for tests that crash it (SIGKILL) and start it again on the same file.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 import { postJson } from "./clients.js";
+import { type Sink, startSink } from "./sink.js";
 
 export interface SpawnedServer {
   readonly child: ChildProcess;
@@ -45,4 +48,42 @@ export async function until(condition: () => boolean, timeoutMs: number, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Per test: a fresh directory, servers started on it, and a slow sink; all killed and removed after the test. */
+export interface CrashFixture {
+  /** The test's directory (its database is `switchyard.db` in it). */
+  directory(): string;
+  /** Starts server/main.ts on the directory with `env`. */
+  start(): Promise<SpawnedServer>;
+  /** A sink answering `answer` after `delayMs`, closed after the test. */
+  slowSink(answer: unknown, delayMs: number): Promise<Sink>;
+}
+
+/** Registers the hooks of a crash test whose servers all run with `env`. */
+export function useCrashFixture(prefix: string, env: Record<string, string>): CrashFixture {
+  let directory = "";
+  const children: ChildProcess[] = [];
+  const sinks: Sink[] = [];
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill("SIGKILL");
+    for (const sink of sinks.splice(0)) await sink.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  return {
+    directory: () => directory,
+    async start() {
+      const started = await spawnServer(directory, env);
+      children.push(started.child);
+      return started;
+    },
+    async slowSink(answer, delayMs) {
+      const sink = await startSink(() => ({ json: answer, delayMs }));
+      sinks.push(sink);
+      return sink;
+    },
+  };
 }
