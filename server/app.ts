@@ -36,6 +36,7 @@ import { type AuthSettings, createConfiguredAuthenticator } from "./auth/auth-se
 import { scopeTableOf } from "./auth/scope-table.js";
 import { type Engine, createEngine } from "./engine/engine.js";
 import { type Config, rateLimitsOf, targetAllowOf } from "./config.js";
+import { createMetrics } from "./metrics/metrics.js";
 import type { Store } from "./store/store.js";
 import { withStaticRoutes } from "./transport/http-routes.js";
 
@@ -145,6 +146,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     for (const { service, impl } of reflection) router.service(service, impl);
   };
 
+  // Gauges are read at scrape time only, when engine and runner exist.
+  const metrics = createMetrics({ store, runner: () => runner.stats(), dispatcher: () => engine.dispatcher.stats() });
   const callbackKey = resolveCallbackSigningKey(config.callbackSigningKey, config.databasePath);
   if (callbackKey.file) logger.info({ file: callbackKey.file }, "job and batch callbacks are signed with the key in this file");
   const engine = await createEngine({
@@ -159,6 +162,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       leaseMs: config.deliveryLeaseMs,
       pollMs: config.deliveryPollMs,
     },
+    onCallResult: metrics.observeCall,
     disableTarget: async (actor, targetId, reason) => {
       await targetCommands.disableTarget(actor, targetId, reason);
     },
@@ -178,7 +182,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     readMaxBytes: config.maxRequestBytes,
     interceptors: [
-      createRequestContextInterceptor({ logger }),
+      createRequestContextInterceptor({ logger, onRpcDone: metrics.observeRpc }),
       createErrorInterceptor({ logger }),
       createAuthInterceptor({
         authenticator: createConfiguredAuthenticator(config, store),
@@ -212,6 +216,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         response.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "max-age=300" });
         response.end(JSON.stringify(engine.keyRing.jwks()));
       },
+      // Prometheus text format; open like the JWKS (see docs/operations.md).
+      "/metrics": metrics.route,
     }),
   );
 

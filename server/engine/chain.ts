@@ -109,6 +109,7 @@ async function callStep(
     body: text,
     headers: webhookHeaders(content, signingKeysOf(target, now), jwt ? "application/jwt" : "application/json"),
     timeoutMs: target.timeoutMs,
+    targetId: target.id,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (!result.ok) {

@@ -12,7 +12,7 @@ import type { Store } from "../store/store.js";
 import { type ChainOptions, type ChainOutcome, runChain } from "./chain.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { type Dispatcher, createDispatcher } from "./dispatcher.js";
-import { type HttpCaller, createHttpCaller } from "./http-caller.js";
+import { type CallRequest, type CallResult, type HttpCaller, createHttpCaller } from "./http-caller.js";
 import { createOutboundGuard } from "./outbound-guard.js";
 import { type Router, createRouter } from "./router.js";
 import { type ServerKeyRing, createServerKeyRing } from "./server-key-ring.js";
@@ -34,6 +34,8 @@ export interface EngineOptions {
   readonly callbackSigningKey: string;
   /** Disables a target that answered 410 Gone. */
   readonly disableTarget: (actor: Actor, targetId: string, reason: string) => Promise<void>;
+  /** Sees the outcome of every call to a target or callback URL (metrics). */
+  readonly onCallResult?: (request: CallRequest, result: CallResult) => void;
 }
 
 /** One chain to run on behalf of `actor`. */
@@ -65,7 +67,10 @@ export interface Engine {
 /** Loads the router and the signing keys from the store and assembles the engine. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const { store, logger } = options;
-  const caller = createHttpCaller({ guard: createOutboundGuard({ allow: options.targetAllow }) });
+  const caller = createHttpCaller({
+    guard: createOutboundGuard({ allow: options.targetAllow }),
+    ...(options.onCallResult ? { onResult: options.onCallResult } : {}),
+  });
   const breakers = createCircuitBreakers();
   const keyRing = createServerKeyRing({ store });
   await keyRing.load();

@@ -33,6 +33,8 @@ export interface CallRequest {
   readonly timeoutMs: number;
   /** Aborts the call (e.g. a cancelled job). */
   readonly signal?: AbortSignal;
+  /** The target called, for metrics (never the URL); absent for job and batch callbacks. */
+  readonly targetId?: string;
 }
 
 export interface HttpCaller {
@@ -47,6 +49,8 @@ export function createHttpCaller(options: {
   /** Most open connections to one origin (default 64); further calls queue. */
   connectionsPerOrigin?: number;
   userAgent?: string;
+  /** Sees every call's outcome (for metrics); must not throw. */
+  onResult?: (request: CallRequest, result: CallResult) => void;
 }): HttpCaller {
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const agent = new Agent({
@@ -55,8 +59,15 @@ export function createHttpCaller(options: {
     connections: options.connectionsPerOrigin ?? 64,
   });
   const userAgent = options.userAgent ?? "switchyard";
+  const { onResult } = options;
 
   async function call(call: CallRequest): Promise<CallResult> {
+    const result = await attempt(call);
+    onResult?.(call, result);
+    return result;
+  }
+
+  async function attempt(call: CallRequest): Promise<CallResult> {
     const started = performance.now();
     const timeout = AbortSignal.timeout(call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;

@@ -297,6 +297,8 @@ export interface JobStore {
   nextJobDueAt(): Promise<Date | undefined>;
   /** Batches (all owners) not yet completed whose every job has ended: to close after a crash. */
   finishedOpenBatches(limit: number): Promise<Batch[]>;
+  /** Counts jobs by status (all owners; batch items included), for metrics. */
+  jobCounts(): Promise<Record<JobStatus, number>>;
   /** Deletes idempotency records created before `before`; answers how many. */
   pruneIdempotencyKeys(before: Date): Promise<number>;
 }

@@ -100,6 +100,24 @@ export function describeJobQueriesContract(createStore: StoreFactory): void {
       expect(idsOf(running.items)).toEqual(["item-0", "item-2"]);
     });
 
+    it("counts jobs by status over every owner, batch items included, every status present", async () => {
+      const { store } = fresh;
+      expect(await store.jobCounts()).toEqual({ accepted: 0, running: 0, succeeded: 0, partially_failed: 0, failed: 0, cancelled: 0 });
+      await acceptOneByOne([
+        ["j1", "enrich"],
+        ["j2", "enrich"],
+        ["j3", "enrich"],
+      ]);
+      await acceptJob(store, "j1", jobSpec(), { owner: ownerB });
+      await acceptBatch(store, "b1", 2, ownerB);
+      await startJob(store, "j1");
+      await succeedJob(store, "j1");
+      await startJob(store, "j2");
+      await cancelJob(store, "j1", ownerB);
+
+      expect(await store.jobCounts()).toEqual({ accepted: 3, running: 1, succeeded: 1, partially_failed: 0, failed: 0, cancelled: 1 });
+    });
+
     it("keeps owners apart: the same ids are different jobs and batches, and one never sees the other's", async () => {
       const { store } = fresh;
       await acceptJob(store, "j1", jobSpec({ function: "enrich" }));

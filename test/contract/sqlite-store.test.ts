@@ -90,6 +90,7 @@ describe("SQLite store", () => {
       "8-api-keys",
       "9-jobs",
       "10-master-key-check",
+      "11-status-counts",
     ]);
     const db = new Database(file);
     try {

@@ -41,8 +41,9 @@ export function createDeliveryQueries(db: Sqlite.Database, readPage: PageReader)
       "SELECT min(max(next_attempt_at, lease_until)) FROM deliveries WHERE lease_owner IS NOT NULL",
     )
     .pluck();
+  // Kept by triggers (migration 0011): counting the table itself takes ~0.4 s per million rows.
   const countByStatus = db.prepare<[], { status: DeliveryStatus; count: bigint }>(
-    "SELECT status, count(*) AS count FROM deliveries GROUP BY status",
+    "SELECT status, count FROM status_counts WHERE table_name = 'deliveries'",
   );
   // Each read below is one snapshot, so a delivery and its attempts (or both due times) agree.
   const withAttempts = db.transaction((owner: string, id: string): Delivery | undefined => {

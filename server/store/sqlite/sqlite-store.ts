@@ -131,6 +131,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     releaseJobLeases: (leaseOwner) => groupCommit.write(() => jobWrites.releaseLeases(leaseOwner)),
     nextJobDueAt: async () => jobs.nextDueAt(),
     finishedOpenBatches: async (limit) => jobs.finishedOpenBatches(limit),
+    jobCounts: async () => jobs.counts(),
     pruneIdempotencyKeys: (before) => groupCommit.write(() => idempotencyKeys.prune(before)),
     addApiKey: (key) => groupCommit.write(() => apiKeys.add(key)),
     apiKeyByHash: async (keyHash) => apiKeys.byHash(keyHash),
