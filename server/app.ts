@@ -38,6 +38,7 @@ import { type Engine, createEngine } from "./engine/engine.js";
 import { type Config, rateLimitsOf, targetAllowOf } from "./config.js";
 import { createMetrics } from "./metrics/metrics.js";
 import type { Store } from "./store/store.js";
+import { withAdminPage } from "./transport/admin-page.js";
 import { withStaticRoutes } from "./transport/http-routes.js";
 
 /** The services of the switchyard.v1 API, in the order they are documented. */
@@ -75,6 +76,8 @@ export function apiRpcRegistry(): RpcRegistry {
 export interface AppOptions {
   readonly store: Store;
   readonly logger: Logger;
+  /** The built admin page (default `web/dist`), served at `/`. */
+  readonly webRoot?: string;
   readonly config: Pick<
     Config,
     | "env"
@@ -210,7 +213,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ],
   });
   const handler = withRequestId(
-    withStaticRoutes(connectHandler, {
+    withStaticRoutes(withAdminPage(connectHandler, { root: options.webRoot }), {
       // Public keys of the server's JWT payloads, for targets to verify them.
       "/.well-known/jwks.json": (_request, response) => {
         response.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "max-age=300" });

@@ -29,10 +29,11 @@ export interface RunningServer {
 
 /**
  * Starts a server; `databasePath` reuses an existing database. Without
- * `masterKeys` the store uses the development key file next to the database.
+ * `masterKeys` the store uses the development key file next to the database;
+ * `webRoot` serves another build of the admin page (default `web/dist`).
  */
 export async function startServer(
-  options: { databasePath?: string; logLevel?: string; config?: Partial<Config>; masterKeys?: MasterKeys } = {},
+  options: { databasePath?: string; logLevel?: string; config?: Partial<Config>; masterKeys?: MasterKeys; webRoot?: string } = {},
 ): Promise<RunningServer> {
   const directory = options.databasePath ? undefined : mkdtempSync(join(tmpdir(), "switchyard-test-"));
   const databasePath = options.databasePath ?? join(directory!, "switchyard.db");
@@ -42,7 +43,7 @@ export async function startServer(
     logger,
     ...(options.masterKeys ? { masterKeys: options.masterKeys } : {}),
   });
-  const app = await createApp({ store, logger, config: { ...defaultConfig, databasePath, ...options.config } });
+  const app = await createApp({ store, logger, webRoot: options.webRoot, config: { ...defaultConfig, databasePath, ...options.config } });
   const server = createOnePortServer({ handler: app.handler, logger });
   const { port } = await server.listen(0, "127.0.0.1");
   let stopped = false;
