@@ -24,6 +24,7 @@ import { createInterceptionInterceptor } from "./api/interceptors/interception.j
 import { createRateLimitInterceptor } from "./api/interceptors/rate-limit.js";
 import { createRequestContextInterceptor } from "./api/interceptors/request-context.js";
 import { createReflectionServices } from "./api/reflection-service.js";
+import { guardRequestDecoding, requestCompressions } from "./api/request-decoding.js";
 import { withRequestId } from "./api/request-id.js";
 import { createTargetService } from "./api/target-service.js";
 import { createEventCommands } from "./commands/event-commands.js";
@@ -182,8 +183,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const jobCommands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: config.jobMaxAttempts });
 
   const connectHandler = connectNodeAdapter({
-    routes,
+    // Undecodable requests fail with INVALID_ARGUMENT before connect-es calls them INTERNAL.
+    routes: guardRequestDecoding(routes, { readMaxBytes: config.maxRequestBytes, compressions: requestCompressions }),
     readMaxBytes: config.maxRequestBytes,
+    acceptCompression: [...requestCompressions],
     interceptors: [
       createRequestContextInterceptor({ logger, onRpcDone: metrics.observeRpc }),
       createErrorInterceptor({ logger }),
