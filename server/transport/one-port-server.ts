@@ -61,6 +61,7 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
   const onRequest = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => {
     if (request instanceof http.IncomingMessage && response instanceof http.ServerResponse) {
       tracker.addExchange(request, response);
+      endIfBodyUnread(request, response);
     }
     options.handler(request, response);
   };
@@ -96,6 +97,19 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
       return closing;
     },
   };
+}
+
+/**
+ * Ends an HTTP/1.1 connection whose response finished before its request body
+ * was read (a stream refused at its first message, say). The abandoned request
+ * leaves Node's parser paused with the rest of the body unread, so the next
+ * request on that keep-alive connection would never be answered.
+ */
+function endIfBodyUnread(request: http.IncomingMessage, response: http.ServerResponse): void {
+  const socket = request.socket;
+  response.once("finish", () => {
+    if (!request.complete) socket.end();
+  });
 }
 
 interface ServerParts {

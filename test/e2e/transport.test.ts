@@ -86,6 +86,32 @@ describe("cleartext protocols on one port", () => {
     expect(new Set([first.localPort, second.localPort, third.localPort]).size).toBe(1);
   });
 
+  it("ends an HTTP/1.1 connection answered before its request body was read, so no request waits behind it", async () => {
+    const server = await startHealthServer();
+    const socket = await connect(server.port);
+    socket.on("error", () => {});
+    // A gRPC-web message flagged as compressed without grpc-encoding is refused
+    // at its first five bytes; a megabyte the server never reads follows.
+    const body = Buffer.concat([Buffer.from([1, 0, 0, 0, 0]), Buffer.alloc(1024 * 1024)]);
+    const received: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise<boolean>((resolve) => {
+      socket.once("end", () => resolve(true));
+      setTimeout(() => resolve(false), 3_000).unref();
+    });
+
+    socket.write(
+      "POST /grpc.health.v1.Health/Check HTTP/1.1\r\nhost: 127.0.0.1\r\n" +
+        `content-type: application/grpc-web+proto\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body);
+
+    expect(await ended).toBe(true);
+    const answer = Buffer.concat(received).toString("latin1");
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/grpc-status: ?\d+/);
+  });
+
   it("serves static GET routes beside Connect", async () => {
     const server = await startHealthServer({
       staticRoutes: { "/metrics": (_request, response) => response.end("up 1\n") },
