@@ -1,0 +1,133 @@
+/** The results block of `npm run bench:jobs` for bench/README.md. */
+import { machineLine } from "./bench-process.js";
+import { type Distribution, ms } from "./delivery-stats.js";
+import type { PushOutcome } from "./push-load.js";
+
+/** Goals of issue 4 on the 2-core machine. */
+export const goals = { jobsPerSecond: 3_000, p99Ms: 100, itemsPerSecond: 10_000 } as const;
+
+/** One round of bare echo calls. */
+export interface EchoPhase {
+  readonly rate: number;
+  readonly serverCpuPerCall: number;
+  readonly errors: number;
+}
+
+/** One run of jobs, read back after they ended; times in ms. */
+export interface JobPhase {
+  readonly push: PushOutcome;
+  readonly jobs: number;
+  readonly succeeded: number;
+  readonly jobsPerSecond: number;
+  readonly acceptToComplete: Distribution;
+  readonly acceptToStart: Distribution;
+  readonly startToComplete: Distribution;
+  /** ExecuteJob response times at the client. */
+  readonly answered: Distribution;
+  readonly serverCpuPerJob: number;
+  readonly foreignCores: number;
+}
+
+/** One run of batches. */
+export interface BatchPhase {
+  readonly batches: number;
+  readonly batchSize: number;
+  readonly inParallel: number;
+  readonly items: number;
+  readonly succeeded: number;
+  readonly allSucceeded: boolean;
+  readonly itemsPerSecond: number;
+  /** Each batch's `createdAt → completedAt`. */
+  readonly perBatch: Distribution;
+  readonly serverCpuPerItem: number;
+  readonly foreignCores: number;
+}
+
+/** What one server measured. */
+export interface ServerRun {
+  readonly echo: readonly EchoPhase[];
+  readonly jobs: JobPhase;
+  readonly batches?: BatchPhase;
+}
+
+const verdict = (meets: boolean) => (meets ? "meets" : "**missed**");
+const dist = (d: Distribution) => `${ms(d.p50)} | ${ms(d.p90)} | ${ms(d.p99)} | ${ms(d.p999)} | ${ms(d.max)}`;
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const echoRate = (run: ServerRun) => mean(run.echo.map((echo) => echo.rate));
+const echoCpu = (run: ServerRun) => mean(run.echo.map((echo) => echo.serverCpuPerCall));
+
+function jobRow(run: ServerRun & { label: string }): string {
+  const { jobs } = run;
+  const complete = jobs.succeeded === jobs.push.sent ? `${jobs.succeeded}` : `${jobs.succeeded} of ${jobs.push.sent} (**not all**)`;
+  const meets = jobs.jobsPerSecond >= goals.jobsPerSecond && jobs.acceptToComplete.p99 < goals.p99Ms && jobs.succeeded === jobs.push.sent;
+  const errors = jobs.push.errors + run.echo.reduce((sum, echo) => sum + echo.errors, 0);
+  return (
+    `| ${run.label} | ${Math.round(echoRate(run))} | **${Math.round(jobs.jobsPerSecond)}** | **${(jobs.jobsPerSecond / echoRate(run)).toFixed(3)}** | ` +
+    `${ms(jobs.acceptToComplete.p50)} | **${ms(jobs.acceptToComplete.p99)}** | ${verdict(meets)} | ${complete} | ${errors} | ` +
+    `${Math.round(echoCpu(run))} | ${Math.round(jobs.serverCpuPerJob)} | ${jobs.foreignCores.toFixed(2)} |`
+  );
+}
+
+function latencyRows(run: ServerRun & { label: string }): string[] {
+  const { jobs } = run;
+  const pushSeconds = (jobs.push.finishedAt - jobs.push.startedAt) / 1000;
+  return [
+    `| **${run.label}: accept → complete** | ${dist(jobs.acceptToComplete)} |`,
+    `| accept → start (waiting for a place) | ${dist(jobs.acceptToStart)} |`,
+    `| start → complete (start event, webhook call, final event) | ${dist(jobs.startToComplete)} |`,
+    `| ExecuteJob answered at the client (${Math.round(jobs.push.sent / pushSeconds)}/s) | ${dist(jobs.answered)} |`,
+  ];
+}
+
+function batchRow(run: ServerRun & { label: string }): string[] {
+  const { batches } = run;
+  if (!batches) return [];
+  return [
+    `| ${run.label} | ${batches.items} | **${Math.round(batches.itemsPerSecond)}** | ${verdict(batches.itemsPerSecond >= goals.itemsPerSecond && batches.allSucceeded)} | ` +
+      `${batches.succeeded}${batches.allSucceeded ? "" : " (**not all**)"} | ${ms(batches.perBatch.p50)} / ${ms(batches.perBatch.max)} | ` +
+      `${Math.round(batches.serverCpuPerItem)} | ${batches.foreignCores.toFixed(2)} |`,
+  ];
+}
+
+/** The whole block: machine and load, jobs against the echo, where a job's time goes, batches. */
+export function report(options: {
+  jobConcurrency: number;
+  clients: number;
+  loadBefore: string;
+  loadAfter: string;
+  runs: ReadonlyArray<ServerRun & { label: string }>;
+}): string {
+  const { runs } = options;
+  const first = runs[0]!;
+  const batches = first.batches;
+  const lines = [
+    machineLine(),
+    `load average (1, 5, 15 min) ${options.loadBefore} before, ${options.loadAfter} after; "other cores": CPU used by the machine's other processes meanwhile.`,
+    `Servers with the default configuration (interception on, log level info) but for the job concurrency; ${options.clients} closed-loop clients ` +
+      "over Connect JSON/HTTP 1.1 with the development key; runner, server and sink in their own processes.",
+    "",
+    `**Jobs**: ${first.jobs.push.sent} async ExecuteJobs, one \`restWebhook\` step each on the sink. Jobs/s from the first \`createdAt\` to the last ` +
+      "`completedAt`; latency `completedAt − createdAt` per job (server clock, ms resolution). Echo: the bare echo SetExecution, as many calls " +
+      `from the same clients, mean of a round before and one after the jobs. Goal ≥ ${goals.jobsPerSecond} jobs/s and p99 < ${goals.p99Ms} ms.`,
+    "",
+    "| server | echo req/s | jobs/s | ratio | p50 ms | p99 ms | goal | SUCCEEDED | errors | echo server CPU µs/call | server CPU µs/job | other cores |",
+    "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+    ...runs.map(jobRow),
+    "",
+    "| ms | p50 | p90 | p99 | p99.9 | max |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...runs.flatMap(latencyRows),
+  ];
+  if (batches) {
+    lines.push(
+      "",
+      `**Batches**: ${batches.batches} ExecuteBatches of ${batches.batchSize} items, ${batches.inParallel} at a time, each followed with GetBatch ` +
+        `every 50 ms; items/s from the first batch's \`createdAt\` to the last one's \`completedAt\`. Goal ≥ ${goals.itemsPerSecond} items/s.`,
+      "",
+      "| server | items | items/s | goal | SUCCEEDED | batch accept → complete p50 / max ms | server CPU µs/item | other cores |",
+      "|---|---:|---:|---|---:|---:|---:|---:|",
+      ...runs.flatMap(batchRow),
+    );
+  }
+  return lines.join("\n");
+}
