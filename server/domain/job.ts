@@ -9,6 +9,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { SwitchyardError } from "./errors.js";
 import type { Details, NewEvent, StoredEvent } from "./events.js";
 import { detailsOf } from "./events.js";
+import { requireJsonDepth } from "./json-depth.js";
 
 export type JobStatus = "accepted" | "running" | "succeeded" | "partially_failed" | "failed" | "cancelled";
 export const terminalJobStatuses: ReadonlySet<JobStatus> = new Set(["succeeded", "partially_failed", "failed", "cancelled"]);
@@ -87,6 +88,7 @@ export const emptyProgress = (total: number): Progress => ({ total, pending: tot
 
 /** `job.accepted`. */
 export function decideAcceptJob(id: string, spec: JobSpec): NewEvent {
+  requireJsonDepth(spec.input, spec.batchIndex === undefined ? "operation.input" : `items[${spec.batchIndex}].operation.input`);
   return { aggregateType: "job", aggregateId: id, type: "job.accepted", payload: { ...spec } };
 }
 

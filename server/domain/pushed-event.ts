@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { SwitchyardError } from "./errors.js";
 import { type NewEvent, systemAggregateTypes, systemEventPrefixes } from "./events.js";
+import { requireJsonDepth } from "./json-depth.js";
 
 /** Largest pushed payload, as JSON in UTF-8. */
 export const maxPushedPayloadBytes = 256 * 1024;
@@ -43,6 +44,7 @@ export function decidePushEvent(pushed: PushedEvent): NewEvent {
       { size: String(size), limit: String(maxPushedPayloadBytes) },
     );
   }
+  requireJsonDepth(pushed.payload, "payload");
   return { aggregateType: pushed.aggregateType, aggregateId: pushed.aggregateId, type: pushed.type, payload: pushed.payload };
 }
 

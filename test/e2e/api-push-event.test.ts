@@ -52,6 +52,21 @@ describe("PushEvent", () => {
     expect(await storedEvents()).toEqual([]);
   });
 
+  it("refuses a payload nested deeper than 32 levels, so every stored payload stays readable by binary clients", async () => {
+    const nested = (levels: number): Record<string, unknown> => (levels === 1 ? { a: 1 } : { a: nested(levels - 1) });
+    const events = createClient(EventService, createGrpcTransport({ baseUrl: server.baseUrl, interceptors: [bearerInterceptor()] }));
+
+    const tooDeep = await push({ ...order, payload: nested(33) });
+    const deepest = await push({ ...order, payload: nested(32) });
+    // gRPC decodes with protobuf-es's default limit of 100 nested messages; 60 JSON levels used to break it.
+    const listed = await events.listEvents({});
+
+    const info = expectJsonError(tooDeep, 400, "invalid_argument", "json_too_deep");
+    expect(info.metadata).toEqual({ field: "payload", depth: "33", limit: "32" });
+    expect(deepest.status, deepest.text).toBe(200);
+    expect(listed.events).toHaveLength(1);
+  });
+
   it("answers a repeated idempotency key with the original event and refuses it for another request", async () => {
     const first = await push({ ...order, idempotencyKey: "key-1" });
     const again = await push({ ...order, payload: { items: ["a"], total: 12.5 }, idempotencyKey: "key-1" });
