@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { SetExecutionRequestSchema } from "../../gen/switchyard/v1/execution_pb.js";
 import type { CreateTargetRequestSchema } from "../../gen/switchyard/v1/target_pb.js";
-import { type JsonReply, connectErrorOf, createGrpcWebClients, postJson } from "../support/clients.js";
+import { type JsonReply, bearer, connectErrorOf, createGrpcWebClients, devToken, postJson } from "../support/clients.js";
 import { useServer } from "../support/use-server.js";
 import { type WireOutcome, connectGet, connectPost, frame, grpcCall, openGrpcSession } from "../fuzz/wire-calls.js";
 
@@ -95,6 +95,7 @@ async function sendMalformedProtobuf(): Promise<{
   try {
     const grpcStatus = await new Promise<string | undefined>((resolve, reject) => {
       const stream = session.request({
+        ...bearer(devToken),
         ":method": "POST",
         ":path": "/switchyard.v1.TargetService/GetTarget",
         "content-type": "application/grpc",
@@ -110,7 +111,7 @@ async function sendMalformedProtobuf(): Promise<{
     });
     const connect = await fetch(`${server.baseUrl}/switchyard.v1.TargetService/GetTarget`, {
       method: "POST",
-      headers: { "content-type": "application/proto" },
+      headers: { ...bearer(devToken), "content-type": "application/proto" },
       body: garbage,
     });
     return { grpcStatus, connectStatus: connect.status, connectBody: await connect.text() };
