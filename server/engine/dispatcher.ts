@@ -135,7 +135,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     now,
   });
   const offerLease = (timeoutMs: number): DeliveryLease | undefined => {
-    if (!running || pool.room() <= 0) return undefined;
+    if (!running || pool.room() <= 0 || pool.backlogged()) return undefined;
     reserved++;
     return { owner: workerId, until: leaseUntil(timeoutMs) };
   };

@@ -166,10 +166,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
-  async function run(claimed: Job, signal: AbortSignal): Promise<void> {
-    const owner = claimed.details.resourceOwner;
-    // A claimed job may be stale (it was read before the claim); start from the store's view.
-    const fresh = (await store.getJob(owner, claimed.id)) ?? claimed;
+  /**
+   * Runs a job as it came from the claim's own transaction or from its accept
+   * event, so it is current without another read; should it move on meanwhile
+   * (a cancel), the next transition's sequence expectation notices.
+   */
+  async function run(fresh: Job, signal: AbortSignal): Promise<void> {
+    const owner = fresh.details.resourceOwner;
     if (terminalJobStatuses.has(fresh.status)) return;
     const targets = engine.router.functionTargets(owner, fresh.function);
     if (!targets || targets.length === 0) {
@@ -259,7 +262,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   return {
     workerId,
     offerLease(owner, jobId) {
-      if (!started || pool.room() <= 0) return undefined;
+      if (!started || pool.room() <= 0 || pool.backlogged()) return undefined;
       reserved.add(key(owner, jobId));
       return { owner: workerId, until: new Date(now().getTime() + options.leaseMs) };
     },

@@ -33,6 +33,12 @@ export interface LeasePoolOptions<Item> {
 export interface LeasePool<Item> {
   /** Free places: concurrency minus items working, waiting and reserved. */
   room(): number;
+  /**
+   * Whether the last claim took a full page, so older items wait in the store:
+   * new items should then queue behind them rather than be leased at creation
+   * (first in, first out).
+   */
+  backlogged(): boolean;
   /** Items leased to this process elsewhere (in the COMMIT that wrote them). */
   push(items: readonly Item[]): void;
   /** Polls now instead of at the next due time. */
@@ -57,6 +63,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
   let polling = false;
   let pollAgain = false;
   let timer: NodeJS.Timeout | undefined;
+  let backlog = false;
 
   const room = () => Math.max(0, options.concurrency - working.size - ready.length - (options.reserved?.() ?? 0));
 
@@ -97,6 +104,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
       const limit = room();
       if (limit > 0) {
         const claimed = await options.claim(limit);
+        backlog = claimed.length === limit;
         ready.push(...claimed);
         pump();
         // A full page means more may be due: come back as soon as there is room.
@@ -119,6 +127,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
 
   return {
     room,
+    backlogged: () => backlog,
     push(items) {
       ready.push(...items);
       pump();
