@@ -15,6 +15,7 @@
  * fail the RPC with it; from any other it is passed over and replaces nothing.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { jsonDepth, maxJsonDepth } from "../domain/json-depth.js";
 import type { Target } from "../domain/target.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { CallResult, HttpCaller } from "./http-caller.js";
@@ -125,6 +126,10 @@ async function callStep(
   // the chain goes past, or a lenient rest_call would hand the RPC `{forwardedStatusCode…}` as its request.
   if (forwarded) return fail("forwarded", forwarded.message, forwarded);
   if (target.targetType.kind === "call" && json === undefined) return fail("invalid_json", "the answer is not JSON");
+  // A deeper answer would make every later read of the job (or intercepted message) unreadable to binary clients.
+  if (target.targetType.kind === "call" && jsonDepth(json) > maxJsonDepth) {
+    return fail("invalid_json", `the answer nests deeper than ${maxJsonDepth} levels`);
+  }
   return { json: json ?? null };
 }
 

@@ -143,6 +143,17 @@ describe("chains", () => {
     expect(outcome.interrupted).toMatchObject({ targetId: garbled.id, code: "invalid_json" });
   });
 
+  it("fail a rest_call whose answer nests deeper than 32 levels, keeping the payload", async () => {
+    let deep: unknown = "bottom";
+    for (let level = 0; level < 40; level++) deep = { level: deep };
+    const nested = await targetAnswering(call(true), () => ({ json: deep }));
+
+    const outcome = await run([nested], { n: 1 });
+
+    expect(outcome.interrupted).toMatchObject({ targetId: nested.id, code: "invalid_json", message: expect.stringContaining("32 levels") });
+    expect(outcome.payload).toEqual({ n: 1 });
+  });
+
   it("send a JWT target a compact JWS of the body, verifiable with the server's JWKS", async () => {
     const directory = mkdtempSync(join(tmpdir(), "switchyard-chain-"));
     const store = await createSqliteStore({ path: join(directory, "keys.db") });
