@@ -64,6 +64,8 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
   let pollAgain = false;
   let timer: NodeJS.Timeout | undefined;
   let backlog = false;
+  /** A poll found no room: the next finished item should claim at once. */
+  let dueWaiting = false;
 
   const room = () => Math.max(0, options.concurrency - working.size - ready.length - (options.reserved?.() ?? 0));
 
@@ -77,7 +79,12 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
         .catch((error: unknown) => logger?.error({ err: error, key }, `${options.noun} failed unexpectedly`))
         .finally(() => {
           working.delete(key);
-          if (ready.length === 0 && room() > 0) schedule(0);
+          // Claim again at once only when items are known to wait in the store;
+          // otherwise the next due time or the poll interval brings them.
+          if (ready.length === 0 && room() > 0 && (backlog || dueWaiting)) {
+            dueWaiting = false;
+            schedule(0);
+          }
           pump();
         });
       working.set(key, done);
@@ -102,14 +109,18 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
     try {
       await options.beforeClaim?.();
       const limit = room();
-      if (limit > 0) {
-        const claimed = await options.claim(limit);
-        backlog = claimed.length === limit;
-        ready.push(...claimed);
-        pump();
-        // A full page means more may be due: come back as soon as there is room.
-        if (claimed.length === limit) return;
+      if (limit === 0) {
+        // Full: the next finished item polls (items may be due); no busy loop meanwhile.
+        dueWaiting = true;
+        schedule(options.pollMs);
+        return;
       }
+      const claimed = await options.claim(limit);
+      backlog = claimed.length === limit;
+      ready.push(...claimed);
+      pump();
+      // A full page means more may be due: come back as soon as there is room.
+      if (backlog) return;
       const next = await options.nextDueAt();
       const untilNext = next ? Math.max(0, next.getTime() - now().getTime()) : options.pollMs;
       schedule(Math.min(untilNext, options.pollMs));
