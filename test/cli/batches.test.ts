@@ -2,28 +2,13 @@
  * `switchyard batches …`: the real binary against a real server, with a real
  * sink as the function's target.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTarget, functionCondition, setExecution, target } from "../support/api-fixtures.js";
-import { type CliRun, runCli } from "../support/run-cli.js";
-import { type Sink, startSink } from "../support/sink.js";
-import { useServer } from "../support/use-server.js";
+import { ok, useCliServer } from "../support/run-cli.js";
+import type { Sink } from "../support/sink.js";
 
-const server = useServer("each");
+const { server, cli, startSink } = useCliServer();
 let sink: Sink | undefined;
-
-afterEach(async () => {
-  await sink?.close();
-  sink = undefined;
-});
-
-function cli(...args: string[]): Promise<CliRun> {
-  return runCli(args, { server: server.baseUrl });
-}
-
-function ok(run: CliRun): CliRun {
-  expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-  return run;
-}
 
 /** Given: function `name` on a call target that echoes its input with `enriched: true`, refusing (400) inputs with `fail`. */
 async function givenFunction(name: string): Promise<void> {

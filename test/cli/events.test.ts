@@ -2,28 +2,13 @@
  * `switchyard events …` and `switchyard deliveries …`: the real binary
  * against a real server, with a real sink receiving event deliveries.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTarget, setExecution, target } from "../support/api-fixtures.js";
-import { type CliRun, runCli } from "../support/run-cli.js";
-import { type Sink, startSink } from "../support/sink.js";
-import { useServer } from "../support/use-server.js";
+import { ok, useCliServer } from "../support/run-cli.js";
+import type { Sink } from "../support/sink.js";
 
-const server = useServer("each");
+const { server, cli, startSink } = useCliServer();
 let sink: Sink | undefined;
-
-afterEach(async () => {
-  await sink?.close();
-  sink = undefined;
-});
-
-function cli(...args: string[]): Promise<CliRun> {
-  return runCli(args, { server: server.baseUrl });
-}
-
-function ok(run: CliRun): CliRun {
-  expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-  return run;
-}
 
 describe("switchyard events", () => {
   it("pushes an event, lists it by aggregate, and replays the store as JSON lines", async () => {

@@ -4,19 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTarget } from "../support/api-fixtures.js";
-import { type CliRun, runCli } from "../support/run-cli.js";
-import { useServer } from "../support/use-server.js";
+import { ok, useCliServer } from "../support/run-cli.js";
 
-const server = useServer("each");
-
-function cli(...args: string[]): Promise<CliRun> {
-  return runCli(args, { server: server.baseUrl });
-}
-
-function ok(run: CliRun): CliRun {
-  expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-  return run;
-}
+const { server, cli, startSink } = useCliServer();
 
 describe("switchyard executions", () => {
   it("sets a function with a target and an include in order, gets, lists and deletes them", async () => {

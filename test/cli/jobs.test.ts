@@ -6,29 +6,13 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTarget, functionCondition, setExecution, target } from "../support/api-fixtures.js";
-import { type CliRun, runCli } from "../support/run-cli.js";
-import { type Sink, type SinkResponder, startSink } from "../support/sink.js";
-import { useServer } from "../support/use-server.js";
+import { ok, runCli, useCliServer } from "../support/run-cli.js";
+import type { Sink, SinkResponder } from "../support/sink.js";
 
-const server = useServer("each");
+const { server, cli, startSink } = useCliServer();
 let sink: Sink | undefined;
-
-afterEach(async () => {
-  await sink?.close();
-  sink = undefined;
-});
-
-function cli(...args: string[]): Promise<CliRun> {
-  return runCli(args, { server: server.baseUrl });
-}
-
-/** Fails with everything the CLI printed unless it exited 0. */
-function ok(run: CliRun): CliRun {
-  expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-  return run;
-}
 
 /** A call target that adds `enriched: true` to its input, and refuses (400) inputs with `fail`. */
 const enriching: SinkResponder = (request) => {

@@ -2,19 +2,9 @@
  * `switchyard targets …`: the real binary against a real server.
  */
 import { describe, expect, it } from "vitest";
-import { type CliRun, runCli } from "../support/run-cli.js";
-import { useServer } from "../support/use-server.js";
+import { ok, useCliServer } from "../support/run-cli.js";
 
-const server = useServer("each");
-
-function cli(...args: string[]): Promise<CliRun> {
-  return runCli(args, { server: server.baseUrl });
-}
-
-function ok(run: CliRun): CliRun {
-  expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-  return run;
-}
+const { server, cli, startSink } = useCliServer();
 
 describe("switchyard targets", () => {
   it("creates a target from options, shows its signing key once, then gets, lists, updates and deletes it", async () => {

@@ -8,6 +8,10 @@ import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { devToken } from "./clients.js";
+import { afterEach, expect } from "vitest";
+import { type Sink, type SinkResponder, startSink as startRecordingSink } from "./sink.js";
+import type { RunningServer } from "./start-server.js";
+import { useServer } from "./use-server.js";
 
 const binary = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "switchyard.mjs");
 
@@ -51,4 +55,32 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     });
     child.stdin?.end(options.stdin ?? "");
   });
+}
+
+/** Fails with everything the CLI printed unless it exited 0. */
+export function ok(run: CliRun): CliRun {
+  expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
+  return run;
+}
+
+/** A real server per test, the CLI pointed at it, and sinks closed after each test. */
+export function useCliServer(): {
+  readonly server: RunningServer;
+  cli(...args: string[]): Promise<CliRun>;
+  startSink(responder?: SinkResponder): Promise<Sink>;
+} {
+  const server = useServer("each");
+  const sinks: Sink[] = [];
+  afterEach(async () => {
+    for (const sink of sinks.splice(0)) await sink.close();
+  });
+  return {
+    server,
+    cli: (...args) => runCli(args, { server: server.baseUrl }),
+    async startSink(responder) {
+      const sink = await startRecordingSink(responder);
+      sinks.push(sink);
+      return sink;
+    },
+  };
 }
