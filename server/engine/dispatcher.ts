@@ -20,7 +20,8 @@ import type { Logger } from "pino";
 import type { DeliveryLease, DeliveryOutcome, DeliveryPlanner, DueDelivery } from "../domain/delivery.js";
 import { newDeliveryId } from "../domain/delivery.js";
 import type { StoredEvent } from "../domain/events.js";
-import { type Target, targetSecretFields } from "../domain/target.js";
+import { publicPayload } from "../domain/secret-fields.js";
+import type { Target } from "../domain/target.js";
 import type { Store } from "../store/store.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
@@ -77,22 +78,6 @@ const maxRetryAfterMs = 24 * 60 * 60 * 1000;
 /** Timeout of callbacks, which have no target to take it from. */
 const callbackTimeoutMs = 10_000;
 const excerptBytes = 1024;
-
-/**
- * Payload fields that hold secrets, by aggregate type. They never leave the
- * server: ListEvents shows them as "[redacted]", and so must deliveries, or a
- * target bound to `group target` (or `all`) would receive every other
- * target's signing key.
- */
-const secretFieldsByAggregate: Readonly<Record<string, readonly string[]>> = { target: targetSecretFields };
-
-/** The payload of an event as it may leave the server (the same redaction ListEvents applies). */
-function publicPayload(event: StoredEvent): JsonObject {
-  const payload = event.payload as JsonObject;
-  const secrets = secretFieldsByAggregate[event.aggregateType]?.filter((field) => field in payload);
-  if (!secrets?.length) return payload;
-  return { ...payload, ...Object.fromEntries(secrets.map((field) => [field, "[redacted]"])) };
-}
 
 /** The body of an event delivery; secret payload fields are redacted. */
 export function eventEnvelope(event: StoredEvent): JsonObject {

@@ -1,22 +1,10 @@
 /** Events: domain → proto, with secrets redacted. */
 import { create } from "@bufbuild/protobuf";
-import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Event, EventSchema, type EventFilter } from "../../../gen/switchyard/v1/event_pb.js";
 import type { StoredEvent } from "../../domain/events.js";
-import { targetSecretFields } from "../../domain/target.js";
+import { publicPayload } from "../../domain/secret-fields.js";
 import type { EventFilter as StoreEventFilter } from "../../store/store.js";
-
-const secretFieldsByAggregate: Record<string, readonly string[]> = { target: targetSecretFields };
-
-/** The payload as clients may see it: secret fields (signing keys) are replaced by "[redacted]". */
-export function publicPayload(event: StoredEvent): JsonObject {
-  const secrets = secretFieldsByAggregate[event.aggregateType];
-  if (!secrets) return event.payload as JsonObject;
-  const payload: JsonObject = { ...(event.payload as JsonObject) };
-  for (const field of secrets) if (field in payload) payload[field] = "[redacted]";
-  return payload;
-}
 
 /** An event as the API shows it. */
 export function eventToProto(event: StoredEvent): Event {

@@ -4,11 +4,9 @@
  * private keys of the server's own signing keys. Backend-neutral: every
  * backend seals the same fields the same way.
  */
-import { targetSecretFields } from "../../domain/target.js";
+import { secretFieldsOf } from "../../domain/secret-fields.js";
+import type { targetSecretFields } from "../../domain/target.js";
 import type { SecretBox, SecretPlace } from "./secret-box.js";
-
-/** Payload fields that hold secrets, by aggregate type. */
-export const secretFieldsByAggregate: Readonly<Record<string, readonly string[]>> = { target: targetSecretFields };
 
 /** The place of a target's `signingKey` or `previousSigningKey`, in its events and in the `targets` row alike. */
 export function targetSecretPlace(owner: string, targetId: string, field: (typeof targetSecretFields)[number]): SecretPlace {
@@ -57,9 +55,7 @@ function mapSecretFields(
   payload: Record<string, unknown>,
   transform: (value: string, place: SecretPlace) => string,
 ): Record<string, unknown> {
-  // Aggregate types of pushed events are any text, "constructor" included.
-  if (!Object.hasOwn(secretFieldsByAggregate, event.aggregateType)) return payload;
-  const fields = secretFieldsByAggregate[event.aggregateType]!.filter((field) => typeof payload[field] === "string");
+  const fields = secretFieldsOf(event.aggregateType).filter((field) => typeof payload[field] === "string");
   if (fields.length === 0) return payload;
   const mapped = { ...payload };
   for (const field of fields) {

@@ -8,12 +8,8 @@
  */
 import type Sqlite from "better-sqlite3";
 import type { Logger } from "pino";
-import {
-  resealEventSecrets,
-  secretFieldsByAggregate,
-  serverKeySecretPlace,
-  targetSecretPlace,
-} from "../secrets/event-secrets.js";
+import { secretFieldsByAggregate } from "../../domain/secret-fields.js";
+import { resealEventSecrets, serverKeySecretPlace, targetSecretPlace } from "../secrets/event-secrets.js";
 import type { SecretBox, SecretPlace } from "../secrets/secret-box.js";
 
 /** What opening the store did to the secrets at rest. */
