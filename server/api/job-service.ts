@@ -21,7 +21,7 @@ import type { JobCommands } from "../commands/job-commands.js";
 import { SwitchyardError, notFound } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { type Batch, type Job, evolveJob, resultSchemaOf, resultXml, terminalJobStatuses } from "../domain/job.js";
-import type { JobStore, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { actorOf } from "./context.js";
 import { idempotencyKeyOf } from "./idempotency-key.js";
@@ -29,7 +29,7 @@ import { pageFromProto, paginationToProto, timeRangeFromProto } from "./mappers/
 import { batchToProto, jobStatusesFromProto, jobToProto, resultTable } from "./mappers/job-mapper.js";
 
 export interface JobServiceDeps {
-  readonly store: Store & JobStore;
+  readonly store: Store;
   readonly commands: JobCommands;
   /** Aborts when the server shuts down: open watches then end cleanly. */
   readonly shutdownSignal: AbortSignal;

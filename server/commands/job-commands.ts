@@ -21,7 +21,7 @@ import {
 import { requestHash } from "../domain/pushed-event.js";
 import type { JobRunner } from "../engine/job-runner.js";
 import type { Router } from "../engine/router.js";
-import type { JobStore, SequenceExpectation, Store } from "../store/store.js";
+import type { SequenceExpectation, Store } from "../store/store.js";
 
 /** What ExecuteJob asks for. */
 export interface JobRequest {
@@ -42,7 +42,7 @@ export interface BatchRequest {
 }
 
 export interface JobCommandsDeps {
-  readonly store: Store & JobStore;
+  readonly store: Store;
   readonly router: Pick<Router, "functionTargets">;
   readonly runner: Pick<JobRunner, "offerLease" | "withdrawLease">;
   /** Attempts when a request does not say. */

@@ -136,6 +136,17 @@ function event(id: string, type: string, payload: Record<string, unknown>): NewE
   return { aggregateType: "job", aggregateId: id, type, payload };
 }
 
+/**
+ * How a batch ends once none of its jobs is pending or running: every job
+ * succeeded, every job failed (cancelled ones count as failed), or some of
+ * each; undefined while jobs are still open.
+ */
+export function batchOutcome(progress: Progress): "succeeded" | "failed" | "partially_failed" | undefined {
+  if (progress.pending + progress.running > 0) return undefined;
+  if (progress.failed === 0) return "succeeded";
+  return progress.succeeded === 0 ? "failed" : "partially_failed";
+}
+
 /** The job after `event`; undefined before `job.accepted`. */
 export function evolveJob(current: Job | undefined, stored: StoredEvent): Job | undefined {
   if (stored.aggregateType !== "job") return current;

@@ -14,15 +14,13 @@
  *   `maxAttempts`; anything else fails the job.
  * - Every transition is appended with an expectation on the job's sequence,
  *   so a concurrent CancelJob wins cleanly; a cancel aborts the in-flight call.
- * - A job or batch with a callback URL gets its callback delivery written in
- *   the same transaction as its final event.
+ * - A job's end writes its callback and closes its batch (job-completion.ts).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { DeliveryLease, NewDelivery } from "../domain/delivery.js";
-import { newDeliveryId } from "../domain/delivery.js";
 import { SwitchyardError } from "../domain/errors.js";
 import type { Actor, NewEvent } from "../domain/events.js";
 import {
@@ -37,13 +35,14 @@ import {
   evolveJob,
   terminalJobStatuses,
 } from "../domain/job.js";
-import type { JobStore, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import type { StepFailure } from "./chain.js";
 import type { Engine } from "./engine.js";
+import { createJobCompletion } from "./job-completion.js";
 import { createLeasePool } from "./lease-pool.js";
 
 export interface JobRunnerOptions {
-  readonly store: Store & JobStore;
+  readonly store: Store;
   readonly engine: Pick<Engine, "router" | "runChain">;
   /** Most jobs running at once in this process. */
   readonly concurrency: number;
@@ -101,6 +100,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let heartbeat: NodeJS.Timeout | undefined;
 
   const key = (owner: string, id: string) => `${owner}\0${id}`;
+  const completion = createJobCompletion({ store, subject: systemSubject });
   const pool = createLeasePool<Job>({
     concurrency: options.concurrency,
     pollMs: options.pollMs,
@@ -109,7 +109,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       return store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
     },
     nextDueAt: () => store.nextJobDueAt(),
-    beforeClaim: () => closeFinishedBatches(),
+    beforeClaim: () => completion.closeFinishedBatches(),
     work: async (job) => {
       const id = key(job.details.resourceOwner, job.id);
       const abort = new AbortController();
@@ -223,40 +223,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   /** Appends the final event with the job's callback, then closes its batch when it was the last one. */
   async function finish(job: Job, events: NewEvent[], result: { output?: JsonValue; error?: JobError }): Promise<void> {
-    const status = events[0]?.type.slice("job.".length);
-    const deliveries = job.callbackUrl
-      ? [callbackDelivery(job.callbackUrl, { jobId: job.id }, job.id, undefined, status ?? "failed", [resultEntry(job, result)])]
-      : [];
-    const finished = await transition(job, events, { deliveries });
-    if (finished?.batchId) await closeBatch(finished.details.resourceOwner, finished.batchId);
-  }
-
-  async function closeBatch(owner: string, batchId: string): Promise<void> {
-    const batch = await store.getBatch(owner, batchId);
-    if (!batch || terminalJobStatuses.has(batch.status)) return;
-    if (batch.progress.pending + batch.progress.running > 0) return;
-    const status = batch.progress.failed === 0 ? "succeeded" : batch.progress.succeeded === 0 ? "failed" : "partially_failed";
-    const deliveries: NewDelivery[] = [];
-    if (batch.callbackUrl) {
-      const items = await store.listJobs(owner, { batchId }, { offset: 0, limit: batch.total, asc: true });
-      deliveries.push(callbackDelivery(batch.callbackUrl, { batchId }, undefined, batchId, status, items.items.map((item) => resultEntry(item, item))));
-    }
-    try {
-      await store.append({
-        actor: { resourceOwner: owner, subject: systemSubject },
-        events: [{ aggregateType: "batch", aggregateId: batchId, type: "batch.completed", payload: { status } }],
-        expectations: [{ aggregateType: "batch", aggregateId: batchId, sequence: batch.details.sequence }],
-        deliveries,
-      });
-    } catch (error) {
-      // Another runner closed it first.
-      if (!(error instanceof SwitchyardError && error.reason === "concurrent_modification")) throw error;
-    }
-  }
-
-  /** Batches whose last job ended in a process that died before closing them. */
-  async function closeFinishedBatches(): Promise<void> {
-    for (const batch of await store.finishedOpenBatches(100)) await closeBatch(batch.details.resourceOwner, batch.id);
+    const status = events[0]?.type.slice("job.".length) ?? "failed";
+    const finished = await transition(job, events, { deliveries: completion.jobCallbacks(job, status, result) });
+    if (finished?.batchId) await completion.closeBatch(finished.details.resourceOwner, finished.batchId);
   }
 
   return {
@@ -291,30 +260,5 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const { working, queued } = pool.stats();
       return { running: working, queued };
     },
-  };
-}
-
-function resultEntry(job: Pick<Job, "function" | "input">, result: { output?: JsonValue; error?: JobError; result?: JsonValue }): JsonObject {
-  const output = result.output ?? result.result;
-  const base: JsonObject = { function: job.function, input: job.input };
-  if (result.error) return { ...base, error: { ...result.error } as JsonObject };
-  return { ...base, output: output ?? null };
-}
-
-function callbackDelivery(
-  url: string,
-  ids: { jobId: string } | { batchId: string },
-  jobId: string | undefined,
-  batchId: string | undefined,
-  status: string,
-  results: JsonObject[],
-): NewDelivery {
-  return {
-    id: newDeliveryId(),
-    kind: "callback",
-    endpoint: url,
-    ...(jobId ? { jobId } : {}),
-    ...(batchId ? { batchId } : {}),
-    body: JSON.stringify({ ...ids, status, results }),
   };
 }

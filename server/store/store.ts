@@ -8,7 +8,7 @@
  * resource owner.
  */
 import type { ApiKey } from "../domain/api-key.js";
-import type { ConditionKey, ConditionType } from "../domain/condition.js";
+import type { ConditionKey } from "../domain/condition.js";
 import type {
   Delivery,
   DeliveryFilter,
@@ -21,8 +21,22 @@ import type {
 } from "../domain/delivery.js";
 import type { Actor, NewEvent, StoredEvent } from "../domain/events.js";
 import type { Execution } from "../domain/execution.js";
-import type { Batch, Job, JobStatus } from "../domain/job.js";
 import type { Target } from "../domain/target.js";
+import type { JobStore } from "./job-store.js";
+import type { EventFilter, ExecutionQuery, Page, PageQuery, TargetQuery } from "./queries.js";
+
+export type { JobFilter, JobStore } from "./job-store.js";
+export type {
+  EventFilter,
+  ExecutionFilter,
+  ExecutionQuery,
+  Page,
+  PageQuery,
+  TargetFilter,
+  TargetQuery,
+  TargetSortColumn,
+  TextMatch,
+} from "./queries.js";
 
 /** An aggregate that must be at exactly `sequence` (0n: must not exist yet) for an append to succeed. */
 export interface SequenceExpectation {
@@ -62,17 +76,6 @@ export interface AppendRequest {
   readonly jobLeases?: readonly { readonly jobId: string; readonly lease: DeliveryLease }[];
 }
 
-/** Selects jobs; every set field must match. */
-export interface JobFilter {
-  /** Any of these. */
-  readonly statuses?: readonly JobStatus[];
-  readonly function?: string;
-  readonly batchId?: string;
-  /** created_at >= createdFrom. */
-  readonly createdFrom?: Date;
-  /** created_at < createdTo. */
-  readonly createdTo?: Date;
-}
 
 /** An idempotency key claimed by an append. */
 export interface IdempotencyClaim {
@@ -100,71 +103,6 @@ export interface ServerKey {
   readonly publicJwk: Readonly<Record<string, string>>;
   readonly createdAt: Date;
   readonly retiredAt?: Date;
-}
-
-/** A page request: offset/limit, ascending or descending. */
-export interface PageQuery {
-  readonly offset: number;
-  readonly limit: number;
-  readonly asc: boolean;
-}
-
-/** A page of results with the total number that match. */
-export interface Page<T> {
-  readonly items: T[];
-  readonly total: number;
-}
-
-export type TextMatch =
-  | "equals"
-  | "equals_ignore_case"
-  | "starts_with"
-  | "starts_with_ignore_case"
-  | "contains"
-  | "contains_ignore_case"
-  | "ends_with"
-  | "ends_with_ignore_case";
-
-export type TargetFilter =
-  | { readonly kind: "name"; readonly text: string; readonly match: TextMatch }
-  | { readonly kind: "ids"; readonly ids: readonly string[] };
-
-export type TargetSortColumn = "id" | "creation_date" | "change_date" | "name" | "target_type" | "endpoint" | "timeout";
-
-export interface TargetQuery {
-  readonly page: PageQuery;
-  readonly sort: TargetSortColumn;
-  /** Combined with AND. */
-  readonly filters: readonly TargetFilter[];
-}
-
-export type ExecutionFilter =
-  | { readonly kind: "conditions"; readonly keys: readonly ConditionKey[] }
-  | { readonly kind: "type"; readonly type: ConditionType }
-  /** Executions that list the target directly. */
-  | { readonly kind: "target"; readonly targetId: string }
-  /** Executions that include the condition directly. */
-  | { readonly kind: "include"; readonly key: ConditionKey };
-
-export interface ExecutionQuery {
-  /** Sorted by creation (then key). */
-  readonly page: PageQuery;
-  /** Combined with AND. */
-  readonly filters: readonly ExecutionFilter[];
-}
-
-/** Selects events; every set field must match. */
-export interface EventFilter {
-  readonly aggregateType?: string;
-  readonly aggregateId?: string;
-  /** Any of these types. */
-  readonly types?: readonly string[];
-  /** Position at or after. */
-  readonly fromPosition?: bigint;
-  /** created_at >= createdFrom. */
-  readonly createdFrom?: Date;
-  /** created_at < createdTo. */
-  readonly createdTo?: Date;
 }
 
 /** Called with the events of each committed append, in position order, after the commit. */
@@ -272,33 +210,4 @@ export interface Store extends JobStore {
   listApiKeys(owner?: string): Promise<ApiKey[]>;
   /** Revokes the key with `id` at `at`; answers false when no such key exists. Revoking twice keeps the first time. */
   revokeApiKey(id: string, at: Date): Promise<boolean>;
-}
-
-/**
- * Jobs and batches: projections of `job.*` / `batch.*` events plus the
- * runner's leases. Part of {@link Store}.
- */
-export interface JobStore {
-  getJob(owner: string, id: string): Promise<Job | undefined>;
-  /** Jobs ordered by creation (then id); a batch's items ordered by their index when `filter.batchId` is set. */
-  listJobs(owner: string, filter: JobFilter, page: PageQuery): Promise<Page<Job>>;
-  getBatch(owner: string, id: string): Promise<Batch | undefined>;
-  /**
-   * Leases up to `limit` jobs (all owners) that are ready to run at `now`:
-   * status accepted with next attempt <= now, or running with an expired
-   * lease (their process died), with no lease or an expired one; oldest first.
-   */
-  claimDueJobs(now: Date, limit: number, lease: DeliveryLease): Promise<Job[]>;
-  /** Extends the leases `lease.owner` holds on these jobs to `lease.until` (heartbeat); answers the ids still held. */
-  renewJobLeases(jobIds: readonly string[], lease: DeliveryLease): Promise<string[]>;
-  /** Releases every job lease `leaseOwner` holds (graceful shutdown); answers how many. */
-  releaseJobLeases(leaseOwner: string): Promise<number>;
-  /** When the earliest accepted job becomes due (or a lease expires); undefined when none will. */
-  nextJobDueAt(): Promise<Date | undefined>;
-  /** Batches (all owners) not yet completed whose every job has ended: to close after a crash. */
-  finishedOpenBatches(limit: number): Promise<Batch[]>;
-  /** Counts jobs by status (all owners; batch items included), for metrics. */
-  jobCounts(): Promise<Record<JobStatus, number>>;
-  /** Deletes idempotency records created before `before`; answers how many. */
-  pruneIdempotencyKeys(before: Date): Promise<number>;
 }
