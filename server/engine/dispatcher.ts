@@ -14,7 +14,6 @@
  * - Every attempt goes out with the delivery id as `webhook-id`, so a receiver
  *   recognises a retry, also one after a crash (at-least-once).
  */
-import { hostname } from "node:os";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { DeliveryLease, DeliveryOutcome, DeliveryPlanner, DueDelivery } from "../domain/delivery.js";
@@ -26,7 +25,7 @@ import type { Store } from "../store/store.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
 import type { Router } from "./router.js";
-import { createLeasePool } from "./lease-pool.js";
+import { createLeasePool, newWorkerId } from "./lease-pool.js";
 import { signingKeysOf, webhookHeaders } from "./webhook-signature.js";
 
 export interface DispatcherOptions {
@@ -98,7 +97,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, router, caller, breakers, schedule, logger } = options;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
-  const workerId = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  const workerId = newWorkerId();
   const aborter = new AbortController();
   let running = false;
   const leaseUntil = (timeoutMs: number) => new Date(now().getTime() + timeoutMs + options.leaseMs);

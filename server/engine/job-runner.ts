@@ -16,8 +16,7 @@
  *   so a concurrent CancelJob wins cleanly; a cancel aborts the in-flight call.
  * - A job's end writes its callback and closes its batch (job-completion.ts).
  */
-import { createHash, randomUUID } from "node:crypto";
-import { hostname } from "node:os";
+import { createHash } from "node:crypto";
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { DeliveryLease, NewDelivery } from "../domain/delivery.js";
@@ -39,7 +38,7 @@ import type { Store } from "../store/store.js";
 import type { StepFailure } from "./chain.js";
 import type { Engine } from "./engine.js";
 import { createJobCompletion } from "./job-completion.js";
-import { createLeasePool } from "./lease-pool.js";
+import { createLeasePool, newWorkerId } from "./lease-pool.js";
 
 export interface JobRunnerOptions {
   readonly store: Store;
@@ -90,7 +89,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const now = options.now ?? (() => new Date());
   const backoffMs = options.backoffMs ?? 1000;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
-  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = newWorkerId();
   /** Jobs offered a lease whose accept has not been heard yet. */
   const reserved = new Set<string>();
   /** Aborts of the jobs working now, by owner-qualified id. */

@@ -7,6 +7,8 @@
  * item falls due, or at least every `pollMs`. A wake-up during a poll is never
  * lost: the poll runs again when the current one ends.
  */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 
 export interface LeasePoolOptions<Item> {
@@ -51,6 +53,11 @@ export interface LeasePool<Item> {
   /** Stops polling and drops waiting items; answers when working ones end, or after `graceMs` with those still working. */
   stop(graceMs: number): Promise<{ drained: Promise<void>; late: boolean }>;
   stats(): { working: number; queued: number };
+}
+
+/** A lease owner naming this process: host, pid and a random part (a restarted process is another owner). */
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
 /** Creates a stopped pool. */
