@@ -4,10 +4,11 @@
  */
 import { type Batch, JobStatus, isTerminalStatus, waitForBatch } from "../../../client/index.js";
 import { api } from "../api.js";
+import { showCancelAction } from "../components/cancel-action.js";
 import { progressBar } from "../components/progress.js";
 import { dataTable, offsetOf, pager } from "../components/table.js";
-import { actionButton, announce, h, replaceChildren } from "../dom.js";
-import { showError, showInlineError } from "../errors.js";
+import { announce, h, replaceChildren } from "../dom.js";
+import { showInlineError } from "../errors.js";
 import { shortId, statusBadge, timeCell } from "../format.js";
 import type { PageContext } from "../router.js";
 
@@ -38,18 +39,7 @@ export async function batchDetailPage({ view, params, query, signal }: PageConte
   const update = (batch: Batch) => {
     replaceChildren(summary, batchSummary(batch));
     const terminal = isTerminalStatus(batch.status);
-    replaceChildren(
-      actions,
-      !terminal &&
-        actionButton("Cancel batch", async () => {
-          try {
-            await api.jobs.cancelBatch({ id, expectedSequence: batch.details?.sequence });
-            announce("Cancel requested");
-          } catch (error) {
-            showError(actions, error);
-          }
-        }),
-    );
+    showCancelAction(actions, "Cancel batch", terminal, () => api.jobs.cancelBatch({ id, expectedSequence: batch.details?.sequence }));
     if (terminal) announce(`Batch ${JobStatus[batch.status].toLowerCase().replace(/_/g, " ")}`);
     void refreshItems();
   };

@@ -4,10 +4,11 @@
  */
 import { type Job, JobStatus, isTerminalStatus, waitForJob } from "../../../client/index.js";
 import { api } from "../api.js";
+import { showCancelAction } from "../components/cancel-action.js";
 import { progressBar } from "../components/progress.js";
 import { resultView } from "../components/result-view.js";
-import { actionButton, announce, h, replaceChildren } from "../dom.js";
-import { showError, showInlineError } from "../errors.js";
+import { announce, h, replaceChildren } from "../dom.js";
+import { showInlineError } from "../errors.js";
 import { jsonBlock, statusBadge, timeCell } from "../format.js";
 import type { PageContext } from "../router.js";
 import { deliveriesTable } from "./delivery-table.js";
@@ -25,18 +26,7 @@ export async function jobDetailPage({ view, params, signal }: PageContext): Prom
   const update = (job: Job) => {
     replaceChildren(summary, jobSummary(job));
     const terminal = isTerminalStatus(job.status);
-    replaceChildren(
-      actions,
-      !terminal &&
-        actionButton("Cancel job", async () => {
-          try {
-            await api.jobs.cancelJob({ id, expectedSequence: job.details?.sequence });
-            announce("Cancel requested");
-          } catch (error) {
-            showError(actions, error);
-          }
-        }),
-    );
+    showCancelAction(actions, "Cancel job", terminal, () => api.jobs.cancelJob({ id, expectedSequence: job.details?.sequence }));
     if (!terminal || shownTerminal) return;
     shownTerminal = true;
     announce(`Job ${JobStatus[job.status].toLowerCase()}`);
