@@ -58,6 +58,9 @@ const apiFiles: readonly DescFile[] = [
   file_switchyard_v1_delivery,
 ];
 
+/** Full names of the API services (`switchyard.v1.TargetService`, …). */
+export const apiServiceNames: ReadonlySet<string> = new Set(apiServices.map((service) => service.typeName));
+
 /**
  * The control plane's own management services: `request all` / `response all`
  * never match them and their methods ignore `interruptOnError`, so a broken
@@ -68,7 +71,7 @@ export const managementServices: ReadonlySet<string> = new Set([TargetService.ty
 /** The RPCs request/response conditions may name: the switchyard.v1 API. */
 export function apiRpcRegistry(): RpcRegistry {
   return {
-    services: new Set(apiServices.map((service) => service.typeName)),
+    services: apiServiceNames,
     methods: new Set(apiServices.flatMap((service) => service.methods.map((m) => `/${service.typeName}/${m.name}`))),
     managementServices,
   };
@@ -133,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const targetCommands = createTargetCommands({ store, signingKeyOverlapMs: config.signingKeyOverlapMs });
   const executionCommands = createExecutionCommands({ store, rpcRegistry });
   const eventCommands = createEventCommands({ store });
-  const health = createHealthService({ services: apiServices.map((service) => service.typeName) });
+  const health = createHealthService({ services: [...apiServiceNames] });
   // Reflection describes everything served here, health included (it adds itself).
   const reflection = createReflectionServices(
     [...apiFiles, health.service.file],
@@ -199,7 +202,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       createRateLimitInterceptor({
         ...rateLimitsOf(config),
         maxStreams: config.maxStreamsPerPrincipal,
-        services: new Set(apiServices.map((service) => service.typeName)),
+        services: apiServiceNames,
       }),
       createValidateInterceptor({ validator }),
       ...(config.interception
@@ -207,7 +210,7 @@ export async function createApp(options: AppOptions): Promise<App> {
             createInterceptionInterceptor({
               engine,
               validator,
-              services: new Set(apiServices.map((service) => service.typeName)),
+              services: apiServiceNames,
               managementServices,
               logger,
             }),
