@@ -77,7 +77,7 @@ describe("admin page: events, deliveries, executions and batches", { timeout: 60
     await page.getByRole("link", { name: /^Delivery msg_/ }).click();
     await page.getByTestId("delivery-status").getByText("succeeded").waitFor();
     const attempts = page.getByRole("table", { name: "Attempts" }).locator("tbody tr");
-    await expect(attempts.count()).resolves.toBe(2);
+    await expect.poll(() => attempts.count()).toBe(2);
     await expect(attempts.nth(0).textContent()).resolves.toContain("503");
     await expect(attempts.nth(1).textContent()).resolves.toContain("200");
     await screenshot(page, "delivery");
@@ -116,8 +116,8 @@ describe("admin page: events, deliveries, executions and batches", { timeout: 60
     await page.getByRole("button", { name: "Save execution" }).click();
     await page.getByRole("heading", { name: "Executions" }).waitFor();
 
-    const labels = await page.locator("tbody tr td:first-child").allTextContents();
-    expect(labels.sort()).toEqual(["event · all", "function · f1", "function · f2", "request · /switchyard.v1.JobService/GetJob", "response · service switchyard.v1.EventService"]);
+    // The heading is drawn before the list arrives: wait for the list itself.
+    await expect.poll(async () => (await page.locator("tbody tr td:first-child").allTextContents()).sort()).toEqual(["event · all", "function · f1", "function · f2", "request · /switchyard.v1.JobService/GetJob", "response · service switchyard.v1.EventService"]);
     await screenshot(page, "executions-all-kinds");
 
     await page.getByRole("link", { name: "event · all", exact: true }).click();
@@ -128,6 +128,7 @@ describe("admin page: events, deliveries, executions and batches", { timeout: 60
     await page.getByRole("button", { name: "Delete event · all" }).click();
     await page.getByRole("button", { name: "Confirm: delete event · all" }).click();
     await page.getByRole("heading", { name: "Executions" }).waitFor();
+    await page.getByRole("link", { name: "function · f1", exact: true }).waitFor();
     await expect(page.getByRole("link", { name: "event · all", exact: true }).count()).resolves.toBe(0);
   });
 

@@ -115,7 +115,7 @@ describe("admin page: targets, executions and jobs", { timeout: 60_000 }, () => 
 
     await page.getByLabel("Function name").fill("enrich");
     await page.getByRole("button", { name: "Move audit down" }).click();
-    await expect(page.locator(".ordered-item .item-label").allTextContents()).resolves.toEqual([
+    await expect.poll(() => page.locator(".ordered-item .item-label").allTextContents()).toEqual([
       expect.stringContaining("enrich"),
       expect.stringContaining("audit"),
     ]);
@@ -125,7 +125,8 @@ describe("admin page: targets, executions and jobs", { timeout: 60_000 }, () => 
     await screenshot(page, "execution-form");
     await page.getByRole("button", { name: "Save execution" }).click();
     await page.getByRole("heading", { name: "Executions" }).waitFor();
-    await expect(page.locator("ol.chain li").allTextContents()).resolves.toEqual(["enrich", "audit"]);
+    // The heading is drawn before the list arrives: wait for the list itself.
+    await expect.poll(() => page.locator("ol.chain li").allTextContents()).toEqual(["enrich", "audit"]);
     await screenshot(page, "executions");
 
     await page.getByRole("link", { name: "Jobs" }).click();
