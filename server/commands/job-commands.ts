@@ -5,7 +5,6 @@
  * duplicates race; same key and another request → ALREADY_EXISTS
  * `idempotency_key_reused`.
  */
-import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
 import type { Actor, NewEvent } from "../domain/events.js";
@@ -18,6 +17,7 @@ import {
   evolveJob,
   terminalJobStatuses,
 } from "../domain/job.js";
+import { uuidV7 } from "../domain/ids.js";
 import { requestHash } from "../domain/pushed-event.js";
 import type { JobRunner } from "../engine/job-runner.js";
 import type { Router } from "../engine/router.js";
@@ -158,7 +158,7 @@ export function createJobCommands(deps: JobCommandsDeps) {
         ...(idempotencyKey ? { idempotencyKey } : {}),
       };
       const id = await appendOnce(actor, idempotencyKey, jobScope, requestHash(request), async (claim) => {
-        const jobId = request.jobId ?? randomUUID();
+        const jobId = request.jobId ?? uuidV7();
         if (request.jobId !== undefined) await requireNewJobId(owner, jobId);
         await appendJobs(actor, [decideAcceptJob(jobId, spec)], [jobId], [newJobExpectation(jobId)], claim);
         return jobId;
@@ -180,8 +180,8 @@ export function createJobCommands(deps: JobCommandsDeps) {
         await requireNewJobId(owner, item.jobId, index);
       }
       const id = await appendOnce(actor, idempotencyKey, batchScope, requestHash(request), async (claim) => {
-        const batchId = randomUUID();
-        const jobIds = request.items.map((item) => item.jobId ?? randomUUID());
+        const batchId = uuidV7();
+        const jobIds = request.items.map((item) => item.jobId ?? uuidV7());
         const events: NewEvent[] = [
           {
             aggregateType: "batch",

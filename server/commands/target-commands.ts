@@ -2,11 +2,12 @@
  * Target commands: load the current target, decide, append. Targets are
  * removed from every execution that lists them in the same append.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { ConditionKey } from "../domain/condition.js";
 import { type Actor, type Details, detailsOf } from "../domain/events.js";
 import { notFound, sequenceMismatch } from "../domain/errors.js";
 import { decideRemoveTargetFromExecutions } from "../domain/execution.js";
+import { uuidV7 } from "../domain/ids.js";
 import {
   type Target,
   type TargetSpec,
@@ -53,7 +54,7 @@ export function generateSigningKey(): string {
 export function createTargetCommands(deps: TargetCommandsDeps) {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
-  const newId = deps.newId ?? randomUUID;
+  const newId = deps.newId ?? uuidV7;
   const newSigningKey = deps.newSigningKey ?? generateSigningKey;
   const runCommand = createAggregateCommandRunner();
 

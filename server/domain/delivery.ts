@@ -9,6 +9,7 @@
  * its own deliveries).
  */
 import type { StoredEvent } from "./events.js";
+import { uuidV7 } from "./ids.js";
 
 export type DeliveryKind = "event" | "async_call" | "callback";
 export type DeliveryStatus = "pending" | "succeeded" | "failed" | "dead";
@@ -131,7 +132,7 @@ export type RedeliverSelector =
   | { readonly kind: "id"; readonly id: string }
   | { readonly kind: "dead"; readonly targetId: string; readonly createdFrom?: Date; readonly createdTo?: Date };
 
-/** `msg_` and 32 random hex digits. */
+/** `msg_` and the 32 hex digits of a time-ordered UUID (see ids.ts). */
 export function newDeliveryId(): string {
-  return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+  return `msg_${uuidV7().replaceAll("-", "")}`;
 }

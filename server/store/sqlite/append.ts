@@ -2,7 +2,8 @@
  * Appending events: expectations checked, sequences assigned, events inserted
  * and projections applied, the deliveries they cause written to the outbox,
  * and the jobs leased that the request hands to a runner, all in one
- * `BEGIN IMMEDIATE` transaction.
+ * `BEGIN IMMEDIATE` transaction: the group commit's, in a savepoint of its own
+ * (group-commit.ts).
  */
 import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";
@@ -25,7 +26,11 @@ export interface AppendResult {
   readonly deliveries: DueDelivery[];
 }
 
-/** Appends `request` with `createdAt` as every event's (and delivery's) time. Synchronous. */
+/**
+ * Appends `request` with `createdAt` as every event's (and delivery's) time.
+ * Synchronous, and without a transaction of its own: run it inside one, whose
+ * rollback undoes all of it when it throws.
+ */
 export type Appender = (request: AppendRequest, createdAt: Date) => AppendResult;
 
 /**
@@ -68,7 +73,7 @@ export function createAppender(
     }
   };
 
-  const append = db.transaction((request: AppendRequest, createdAt: Date): AppendResult => {
+  return (request: AppendRequest, createdAt: Date): AppendResult => {
     const owner = request.actor.resourceOwner;
     for (const expectation of request.expectations) checkExpectation(owner, expectation);
     const deliveries: DueDelivery[] = [];
@@ -111,11 +116,7 @@ export function createAppender(
     // After the projections, so a job accepted by this very append is there to lease.
     if (request.jobLeases) jobWrites.lease(owner, request.jobLeases);
     return { events: stored, deliveries };
-  });
-
-  // A transaction function: alone it is its own transaction; inside a group
-  // commit it becomes a savepoint.
-  return append;
+  };
 }
 
 /** `ABORTED` (`concurrent_modification`): the aggregate moved on since the caller read it. */
