@@ -81,7 +81,7 @@ const metrics = createMetrics(
       jobCounts: async () => ({ accepted: 1, running: 2, succeeded: 3, partially_failed: 0, failed: 4, cancelled: 5 }),
       lastPosition: async () => 12345n,
     },
-    runner: () => ({ running: 1, queued: 2 }),
+    runner: () => ({ running: 1, queued: 2, admitting: 0 }),
     dispatcher: () => ({ inFlight: 3, queued: 4 }),
   },
   { processMetrics: true },

@@ -102,6 +102,7 @@ export interface AppOptions {
     | "jobConcurrency"
     | "jobLeaseMs"
     | "jobPollMs"
+    | "jobAdmissionWaitMs"
     | "jobMaxAttempts"
     | "idempotencyRetentionMs"
     | "callbackSigningKey"
@@ -181,6 +182,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     concurrency: config.jobConcurrency,
     leaseMs: config.jobLeaseMs,
     pollMs: config.jobPollMs,
+    admissionWaitMs: config.jobAdmissionWaitMs,
     logger: logger.child({ component: "runner" }),
   });
   const jobCommands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: config.jobMaxAttempts });

@@ -64,6 +64,8 @@ export interface Config {
   readonly jobLeaseMs: number;
   /** How often the runner looks for due jobs it was not told about (retries, reclaimed jobs). */
   readonly jobPollMs: number;
+  /** Longest an ExecuteJob waits for a free place in the runner before it queues the job in the store (0: never). */
+  readonly jobAdmissionWaitMs: number;
   /** Attempts of a job whose request does not say (retryable failures only). */
   readonly jobMaxAttempts: number;
   /** How long idempotency keys are kept (at least 24 h). */
@@ -119,6 +121,7 @@ export const defaultConfig: Config = {
   jobConcurrency: 64,
   jobLeaseMs: 30_000,
   jobPollMs: 1_000,
+  jobAdmissionWaitMs: 1_000,
   jobMaxAttempts: 3,
   idempotencyRetentionMs: 24 * 60 * 60 * 1000,
   apiKeys: [],
@@ -174,6 +177,7 @@ const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_JOB_CONCURRENCY: "jobConcurrency",
   SWITCHYARD_JOB_LEASE_MS: "jobLeaseMs",
   SWITCHYARD_JOB_POLL_MS: "jobPollMs",
+  SWITCHYARD_JOB_ADMISSION_WAIT_MS: "jobAdmissionWaitMs",
   SWITCHYARD_JOB_MAX_ATTEMPTS: "jobMaxAttempts",
   SWITCHYARD_IDEMPOTENCY_RETENTION_MS: "idempotencyRetentionMs",
   SWITCHYARD_CALLBACK_SIGNING_KEY: "callbackSigningKey",
@@ -203,6 +207,7 @@ const numericKeys = new Set<keyof Config>([
   "jobConcurrency",
   "jobLeaseMs",
   "jobPollMs",
+  "jobAdmissionWaitMs",
   "jobMaxAttempts",
   "idempotencyRetentionMs",
   "jwtClockToleranceSeconds",

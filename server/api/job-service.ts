@@ -92,6 +92,7 @@ export function createJobService(deps: JobServiceDeps): ServiceImpl<typeof JobSe
           ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
         },
         key,
+        context.signal,
       );
       if (request.async ?? true) return create(ExecuteJobResponseSchema, { job: jobToProto(accepted) });
       let finished = accepted;

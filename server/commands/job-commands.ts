@@ -6,8 +6,9 @@
  * `idempotency_key_reused`.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
+import type { DeliveryLease } from "../domain/delivery.js";
 import { SwitchyardError, notFound, sequenceMismatch } from "../domain/errors.js";
-import type { Actor, NewEvent } from "../domain/events.js";
+import type { Actor, NewEvent, StoredEvent } from "../domain/events.js";
 import {
   type Batch,
   type Job,
@@ -44,7 +45,7 @@ export interface BatchRequest {
 export interface JobCommandsDeps {
   readonly store: Store;
   readonly router: Pick<Router, "functionTargets">;
-  readonly runner: Pick<JobRunner, "offerLease" | "withdrawLease">;
+  readonly runner: Pick<JobRunner, "offerLease" | "admit" | "withdrawLease">;
   /** Attempts when a request does not say. */
   readonly defaultMaxAttempts: number;
 }
@@ -115,21 +116,27 @@ export function createJobCommands(deps: JobCommandsDeps) {
     if (await store.getJob(owner, id)) throw jobExists(id, index);
   }
 
-  /** Appends with leases offered by the runner; withdraws them when the append fails. */
+  /**
+   * Appends with the leases the runner gives (`leases`, or those it offers
+   * now); withdraws them when the append fails.
+   */
   async function appendJobs(
     actor: Actor,
     events: NewEvent[],
     jobIds: readonly string[],
     expectations: SequenceExpectation[],
     claim?: { scope: string; key: string; requestHash: string },
-  ): Promise<void> {
+    leases?: readonly { jobId: string; lease: DeliveryLease }[],
+  ): Promise<StoredEvent[]> {
     const owner = actor.resourceOwner;
-    const jobLeases = jobIds.flatMap((jobId) => {
-      const lease = runner.offerLease(owner, jobId);
-      return lease ? [{ jobId, lease }] : [];
-    });
+    const jobLeases =
+      leases ??
+      jobIds.flatMap((jobId) => {
+        const lease = runner.offerLease(owner, jobId);
+        return lease ? [{ jobId, lease }] : [];
+      });
     try {
-      await store.append({ actor, events, expectations, jobLeases, ...(claim ? { idempotency: claim } : {}) });
+      return await store.append({ actor, events, expectations, jobLeases, ...(claim ? { idempotency: claim } : {}) });
     } catch (error) {
       for (const { jobId } of jobLeases) runner.withdrawLease(owner, jobId);
       if (error instanceof SwitchyardError && error.reason === "concurrent_modification") {
@@ -143,8 +150,13 @@ export function createJobCommands(deps: JobCommandsDeps) {
   const newJobExpectation = (id: string): SequenceExpectation => ({ aggregateType: "job", aggregateId: id, sequence: 0n });
 
   return {
-    /** Accepts a job (committed before this resolves); answers it as accepted, or the original job of a repeated key. */
-    async executeJob(actor: Actor, request: JobRequest, idempotencyKey?: string): Promise<Job> {
+    /**
+     * Accepts a job (committed before this resolves); answers it as accepted,
+     * or the original job of a repeated key. When the runner has no place for
+     * it, waits for one first (see `JobRunner.admit`); `signal` ends that wait
+     * with nothing accepted.
+     */
+    async executeJob(actor: Actor, request: JobRequest, idempotencyKey?: string, signal?: AbortSignal): Promise<Job> {
       const owner = actor.resourceOwner;
       const targets = router.functionTargets(owner, request.function);
       if (!targets) throw functionNotBound(request.function);
@@ -157,13 +169,17 @@ export function createJobCommands(deps: JobCommandsDeps) {
         ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
         ...(idempotencyKey ? { idempotencyKey } : {}),
       };
+      let accepted: Job | undefined;
       const id = await appendOnce(actor, idempotencyKey, jobScope, requestHash(request), async (claim) => {
         const jobId = request.jobId ?? uuidV7();
         if (request.jobId !== undefined) await requireNewJobId(owner, jobId);
-        await appendJobs(actor, [decideAcceptJob(jobId, spec)], [jobId], [newJobExpectation(jobId)], claim);
+        const lease = await runner.admit(owner, jobId, signal);
+        const stored = await appendJobs(actor, [decideAcceptJob(jobId, spec)], [jobId], [newJobExpectation(jobId)], claim, lease ? [{ jobId, lease }] : []);
+        accepted = evolveJob(undefined, stored[0]!);
         return jobId;
       });
-      return (await store.getJob(owner, id))!;
+      // The job as its accept event made it, or the original of a repeated key.
+      return accepted ?? (await store.getJob(owner, id))!;
     },
 
     /** Accepts a batch and all its jobs in one transaction; bad items are refused up front, naming their index. */

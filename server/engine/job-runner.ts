@@ -5,6 +5,11 @@
  * - Jobs this process accepts are leased to it in the accepting transaction
  *   (while it has room), so they start right after COMMIT. Everything else —
  *   retries that fell due, jobs of a process that died — is claimed by polling.
+ * - Admission (backpressure): when every place is taken, ExecuteJob waits for
+ *   one, first come first served, for up to `admissionWaitMs` before it
+ *   accepts the job anyway into the store's queue. Under sustained overload
+ *   the callers slow down to the rate jobs finish, instead of a queue of
+ *   accepted jobs growing — and every job's wait with it — without bound.
  * - Leases are renewed by a heartbeat while a job runs; a job whose process
  *   died is reclaimed once its lease expires and run again from the start
  *   (at-least-once; every step keeps its `webhook-id`, derived from the job id
@@ -48,6 +53,8 @@ export interface JobRunnerOptions {
   /** How long a lease lasts without a heartbeat. */
   readonly leaseMs: number;
   readonly pollMs: number;
+  /** Longest an accept waits for a place before the job is queued in the store (0: never waits). */
+  readonly admissionWaitMs?: number;
   /** First retry wait; doubles per attempt (±20 % jitter), at most `maxBackoffMs`. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -60,12 +67,25 @@ export interface JobRunner {
   readonly workerId: string;
   /** A lease for a job about to be accepted by this process, when it has room to start it at once. */
   offerLease(owner: string, jobId: string): DeliveryLease | undefined;
+  /**
+   * A lease like `offerLease`, but when every place is taken, waits (behind
+   * earlier waiters) up to `admissionWaitMs` for one; undefined when none came
+   * free in time or the runner stopped. Rejects with `signal`'s reason when it
+   * aborts first (the caller gave up: nothing is accepted).
+   */
+  admit(owner: string, jobId: string, signal?: AbortSignal): Promise<DeliveryLease | undefined>;
   /** Forgets a lease offered for an accept that failed. */
   withdrawLease(owner: string, jobId: string): void;
   start(): void;
   /** Stops taking jobs, lets running ones finish for up to `graceMs`, aborts the rest and releases the leases. */
   stop(graceMs: number): Promise<void>;
-  stats(): { running: number; queued: number };
+  stats(): { running: number; queued: number; admitting: number };
+}
+
+interface Admission {
+  readonly owner: string;
+  readonly jobId: string;
+  settle(lease: DeliveryLease | undefined): void;
 }
 
 const systemSubject = "system:runner";
@@ -97,6 +117,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const shutdown = new AbortController();
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
+  const admissionWaitMs = options.admissionWaitMs ?? 0;
+  /** Accepts waiting for a place, first come first served. */
+  const admissions: Admission[] = [];
 
   const key = (owner: string, id: string) => `${owner}\0${id}`;
   const completion = createJobCompletion({ store, subject: systemSubject });
@@ -109,6 +132,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     nextDueAt: () => store.nextJobDueAt(),
     beforeClaim: () => completion.closeFinishedBatches(),
+    onRoom: () => admitWaiting(),
     work: async (job) => {
       const id = key(job.details.resourceOwner, job.id);
       const abort = new AbortController();
@@ -125,6 +149,21 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     ...(logger ? { logger } : {}),
     now,
   });
+
+  function reserve(owner: string, jobId: string): DeliveryLease | undefined {
+    if (!started || pool.room() <= 0 || pool.backlogged()) return undefined;
+    reserved.add(key(owner, jobId));
+    return { owner: workerId, until: new Date(now().getTime() + options.leaseMs) };
+  }
+
+  /** Hands the places that came free to the accepts waiting longest. */
+  function admitWaiting(): void {
+    while (admissions.length > 0) {
+      const lease = reserve(admissions[0]!.owner, admissions[0]!.jobId);
+      if (!lease) return;
+      admissions.shift()!.settle(lease);
+    }
+  }
 
   const unsubscribe = store.subscribe((events) => {
     const accepted: Job[] = [];
@@ -229,10 +268,38 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   return {
     workerId,
-    offerLease(owner, jobId) {
-      if (!started || pool.room() <= 0 || pool.backlogged()) return undefined;
-      reserved.add(key(owner, jobId));
-      return { owner: workerId, until: new Date(now().getTime() + options.leaseMs) };
+    // Not ahead of accepts that wait for a place.
+    offerLease: (owner, jobId) => (admissions.length > 0 ? undefined : reserve(owner, jobId)),
+    admit(owner, jobId, signal) {
+      signal?.throwIfAborted();
+      const lease = admissions.length > 0 ? undefined : reserve(owner, jobId);
+      if (lease || !started || admissionWaitMs <= 0) return Promise.resolve(lease);
+      return new Promise<DeliveryLease | undefined>((resolve, reject) => {
+        const admission: Admission = {
+          owner,
+          jobId,
+          settle(lease) {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", onAbort);
+            resolve(lease);
+          },
+        };
+        const leave = () => {
+          const index = admissions.indexOf(admission);
+          if (index >= 0) admissions.splice(index, 1);
+        };
+        const timer = setTimeout(() => {
+          leave();
+          admission.settle(undefined);
+        }, admissionWaitMs);
+        const onAbort = () => {
+          leave();
+          clearTimeout(timer);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        admissions.push(admission);
+      });
     },
     withdrawLease(owner, jobId) {
       reserved.delete(key(owner, jobId));
@@ -247,6 +314,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     async stop(graceMs) {
       started = false;
+      // Accepted into the store's queue, for whichever process runs next.
+      for (const admission of admissions.splice(0)) admission.settle(undefined);
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe();
       const { drained } = await pool.stop(graceMs);
@@ -257,7 +326,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     stats: () => {
       const { working, queued } = pool.stats();
-      return { running: working, queued };
+      return { running: working, queued, admitting: admissions.length };
     },
   };
 }

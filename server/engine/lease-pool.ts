@@ -26,6 +26,8 @@ export interface LeasePoolOptions<Item> {
   reserved?(): number;
   /** Runs before each poll's claim (e.g. housekeeping). */
   beforeClaim?(): Promise<void>;
+  /** Runs when a place may have come free: an item ended, or a poll ended. */
+  onRoom?(): void;
   readonly logger?: Logger;
   /** What the items are, for log lines. */
   readonly noun: string;
@@ -93,6 +95,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
             schedule(0);
           }
           pump();
+          options.onRoom?.();
         });
       working.set(key, done);
     }
@@ -140,6 +143,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
         pollAgain = false;
         schedule(0);
       }
+      options.onRoom?.();
     }
   }
 

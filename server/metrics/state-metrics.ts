@@ -9,13 +9,13 @@ import type { Store } from "../store/store.js";
 /** Where the gauges read from; `runner` and `dispatcher` are called only at scrape time. */
 export interface StateSources {
   readonly store: Pick<Store, "deliveryCounts" | "jobCounts" | "lastPosition">;
-  readonly runner: () => { running: number; queued: number };
+  readonly runner: () => { running: number; queued: number; admitting: number };
   readonly dispatcher: () => { inFlight: number; queued: number };
 }
 
 /**
  * Registers `switchyard_deliveries{status}`, `switchyard_jobs{status}`,
- * `switchyard_job_runner_running`, `switchyard_job_runner_queued`,
+ * `switchyard_job_runner_running`, `switchyard_job_runner_queued`, `switchyard_job_runner_admitting`,
  * `switchyard_delivery_dispatcher_in_flight`, `switchyard_delivery_dispatcher_queued`
  * and `switchyard_event_store_position`.
  */
@@ -51,6 +51,11 @@ export function registerStateMetrics(registry: Registry, sources: StateSources):
   };
   gauge("switchyard_job_runner_running", "Jobs this process's runner is running now.", () => sources.runner().running);
   gauge("switchyard_job_runner_queued", "Jobs this process's runner has claimed and not started yet (waiting for a slot).", () => sources.runner().queued);
+  gauge(
+    "switchyard_job_runner_admitting",
+    "ExecuteJob calls waiting for a place in this process's runner (backpressure; at most SWITCHYARD_JOB_ADMISSION_WAIT_MS each).",
+    () => sources.runner().admitting,
+  );
   gauge("switchyard_delivery_dispatcher_in_flight", "Delivery attempts this process is making now.", () => sources.dispatcher().inFlight);
   gauge("switchyard_delivery_dispatcher_queued", "Deliveries this process has claimed and not attempted yet.", () => sources.dispatcher().queued);
 }

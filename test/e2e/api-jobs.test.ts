@@ -56,8 +56,14 @@ describe("ExecuteJob", () => {
     const step = await sinkTarget("slowish", "restCall", () => ({ json: { done: true }, delayMs: 200 }));
     await setExecution(server.baseUrl, functionCondition("later"), [target(step.id)]);
 
-    const { job } = await call("JobService/ExecuteJob", { operation: { function: "later", input: {} } });
+    const { job } = await call("JobService/ExecuteJob", { operation: { function: "later", input: { n: 1 } }, idempotencyKey: "later-1" });
     expect(job.status).toBe("JOB_STATUS_ACCEPTED");
+    // The answer is the job as stored: what GetJob shows of it, and what a repeat of the key answers.
+    const stored = (await call("JobService/GetJob", { id: job.id })).job;
+    const { status, progress, startedAt, details, ...fixed } = job;
+    expect(stored).toMatchObject(fixed);
+    expect(details).toMatchObject({ sequence: "1", resourceOwner: "default" });
+    expect((await call("JobService/ExecuteJob", { operation: { function: "later", input: { n: 1 } }, idempotencyKey: "later-1" })).job.id).toBe(job.id);
 
     await expect.poll(async () => (await call("JobService/GetJob", { id: job.id })).job.status, { timeout: 5000 }).toBe("JOB_STATUS_SUCCEEDED");
     const listed = await call("JobService/ListJobs", { statuses: ["JOB_STATUS_SUCCEEDED"], function: "later" });

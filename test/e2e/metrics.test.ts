@@ -169,6 +169,7 @@ describe("GET /metrics", () => {
     expect(during.value("switchyard_jobs", { status: "running" })).toBe(1);
     expect(during.value("switchyard_job_runner_running")).toBe(1);
     expect(during.value("switchyard_job_runner_queued")).toBe(0);
+    expect(during.value("switchyard_job_runner_admitting")).toBe(0);
     expect(after.value("switchyard_jobs", { status: "running" })).toBe(0);
     expect(after.value("switchyard_jobs", { status: "succeeded" })).toBe(1);
     expect(after.value("switchyard_job_runner_running")).toBe(0);
