@@ -114,7 +114,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const reserved = new Set<string>();
   /** Aborts of the jobs working now, by owner-qualified id. */
   const aborts = new Map<string, AbortController>();
-  const shutdown = new AbortController();
+  /** The abort reason of the jobs a shutdown stops (their leases are released; another run resumes them). */
+  const shutdownReason = new Error("the runner is shutting down");
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
   const admissionWaitMs = options.admissionWaitMs ?? 0;
@@ -227,7 +228,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       payload: job.input,
       envelope: (payload) => ({ function: fresh.function, jobId: fresh.id, input: payload }),
       messageId: (_target, index) => jobStepMessageId(owner, fresh.id, index),
-      signal: AbortSignal.any([signal, shutdown.signal]),
+      signal,
       onStep: async (index, failure) => {
         const last = index === targets.length - 1;
         progress = {
@@ -242,7 +243,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       },
     });
     if (!job) return; // cancelled meanwhile
-    if (shutdown.signal.aborted && !signal.aborted) return; // shutting down: the lease is released, another run resumes it
+    if (signal.reason === shutdownReason) return; // shutting down: the lease is released, another run resumes it
     if (outcome.interrupted) {
       const failure = outcome.interrupted;
       const error: JobError = { code: failure.code === "forwarded" ? "target_failed" : failure.code, message: failure.message, targetId: failure.targetId };
@@ -319,7 +320,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe();
       const { drained } = await pool.stop(graceMs);
-      shutdown.abort();
+      for (const abort of aborts.values()) abort.abort(shutdownReason);
       await drained;
       const released = await store.releaseJobLeases(workerId);
       if (released > 0) logger?.info({ released }, "released job leases");
