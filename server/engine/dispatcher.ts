@@ -119,7 +119,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     now,
   });
   const offerLease = (timeoutMs: number): DeliveryLease | undefined => {
-    if (!running || pool.room() <= 0 || pool.backlogged()) return undefined;
+    if (!running) return undefined;
+    if (pool.room() <= 0 || pool.backlogged()) {
+      pool.leftInStore();
+      return undefined;
+    }
     reserved++;
     return { owner: workerId, until: leaseUntil(timeoutMs) };
   };

@@ -157,6 +157,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return { owner: workerId, until: new Date(now().getTime() + options.leaseMs) };
   }
 
+  /** A job about to be accepted without a lease: claim it as soon as a place frees. */
+  function leftInStore(): void {
+    if (started) pool.leftInStore();
+  }
+
   /** Hands the places that came free to the accepts waiting longest. */
   function admitWaiting(): void {
     while (admissions.length > 0) {
@@ -269,12 +274,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   return {
     workerId,
-    // Not ahead of accepts that wait for a place.
-    offerLease: (owner, jobId) => (admissions.length > 0 ? undefined : reserve(owner, jobId)),
+    offerLease(owner, jobId) {
+      // Not ahead of accepts that wait for a place.
+      const lease = admissions.length > 0 ? undefined : reserve(owner, jobId);
+      if (!lease) leftInStore();
+      return lease;
+    },
     admit(owner, jobId, signal) {
       signal?.throwIfAborted();
       const lease = admissions.length > 0 ? undefined : reserve(owner, jobId);
-      if (lease || !started || admissionWaitMs <= 0) return Promise.resolve(lease);
+      if (lease) return Promise.resolve(lease);
+      if (!started || admissionWaitMs <= 0) {
+        leftInStore();
+        return Promise.resolve(undefined);
+      }
       return new Promise<DeliveryLease | undefined>((resolve, reject) => {
         const admission: Admission = {
           owner,
@@ -291,6 +304,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         };
         const timer = setTimeout(() => {
           leave();
+          leftInStore();
           admission.settle(undefined);
         }, admissionWaitMs);
         const onAbort = () => {

@@ -45,6 +45,12 @@ export interface LeasePool<Item> {
   backlogged(): boolean;
   /** Items leased to this process elsewhere (in the COMMIT that wrote them). */
   push(items: readonly Item[]): void;
+  /**
+   * An item is being written without a lease because no place was free: it
+   * waits in the store, so the next item to end claims at once (rather than
+   * the next poll, up to `pollMs` later).
+   */
+  leftInStore(): void;
   /** Polls now instead of at the next due time. */
   wake(): void;
   /** Polls after `delayMs` unless it polls sooner anyway. */
@@ -153,6 +159,9 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
     push(items) {
       ready.push(...items);
       pump();
+    },
+    leftInStore() {
+      dueWaiting = true;
     },
     wake: () => schedule(0),
     wakeIn(delayMs) {

@@ -176,3 +176,28 @@ describe("Redeliver by id", () => {
     expect(sink.requests.map((request) => request.headers["webhook-id"])).toEqual([id, id, id]);
   });
 });
+
+describe("a delivery written while every place is taken", () => {
+  it("is attempted as soon as a place frees, not at the next poll", async () => {
+    // given: one place, a poll far away, and a sink that holds the first request
+    const server = await given.server({ deliveryConcurrency: 1, deliveryPollMs: 60_000 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sink = await given.sink(startSink(async (request) => {
+      if (request.number === 1) await held;
+      return { json: {} };
+    }));
+    const receiver = await sinkTarget(server.baseUrl, sink.url);
+    await onEvent(server.baseUrl, { event: "order.created" }, [target(receiver.id)]);
+    await pushEvent(server.baseUrl, "order.created", "o-1");
+    await sink.waitFor(1);
+
+    // when: a second delivery is written (unleased: no place), then the first one ends
+    await pushEvent(server.baseUrl, "order.created", "o-2");
+    release();
+
+    // then
+    const requests = await sink.waitFor(2, 5_000);
+    expect(requests).toHaveLength(2);
+  });
+});

@@ -63,8 +63,8 @@ describe("job admission", () => {
     expect((await scrapeMetrics(server.baseUrl)).value("switchyard_job_runner_admitting")).toBe(0);
   });
 
-  it("accepts into the store's queue after the longest wait, and the job runs once a place is free", async () => {
-    const { server, sink, gate, execute } = await given({ jobAdmissionWaitMs: 200 });
+  it("accepts into the store's queue after the longest wait, and the job runs as soon as a place is free, not at the next poll", async () => {
+    const { server, sink, gate, execute } = await given({ jobAdmissionWaitMs: 200, jobPollMs: 60_000 });
     await Promise.all([execute(), execute()]);
     await gate.waitForEntered(2);
 
@@ -76,7 +76,7 @@ describe("job admission", () => {
     expect(sink.requests).toHaveLength(2);
 
     gate.release();
-    await expect.poll(async () => (await postJson(server.baseUrl, "JobService/GetJob", { id: reply.body.job.id })).body.job.status).toBe("JOB_STATUS_SUCCEEDED");
+    await expect.poll(async () => (await postJson(server.baseUrl, "JobService/GetJob", { id: reply.body.job.id })).body.job.status, { timeout: 5_000 }).toBe("JOB_STATUS_SUCCEEDED");
     expect(sink.requests).toHaveLength(3);
   });
 
