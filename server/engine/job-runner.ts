@@ -317,7 +317,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       });
     },
     withdrawLease(owner, jobId) {
-      reserved.delete(key(owner, jobId));
+      if (reserved.delete(key(owner, jobId))) admitWaiting();
     },
     start() {
       if (started) return;

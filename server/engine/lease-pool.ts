@@ -38,9 +38,10 @@ export interface LeasePool<Item> {
   /** Free places: concurrency minus items working, waiting and reserved. */
   room(): number;
   /**
-   * Whether the last claim took a full page, so older items wait in the store:
-   * new items should then queue behind them rather than be leased at creation
-   * (first in, first out).
+   * Whether older items are known to wait in the store — the last claim took
+   * a full page, or items were left there for want of a place — so a place
+   * that frees should go to a claim: new items queue behind them rather than
+   * be leased at creation (first in, first out).
    */
   backlogged(): boolean;
   /** Items leased to this process elsewhere (in the COMMIT that wrote them). */
@@ -79,7 +80,11 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
   let pollAgain = false;
   let timer: NodeJS.Timeout | undefined;
   let backlog = false;
-  /** A poll found no room: the next finished item should claim at once. */
+  /**
+   * Items may wait in the store (a poll found no room, or one was written
+   * without a lease): the next finished item claims at once, and a free place
+   * is kept for that claim. Cleared by the claim.
+   */
   let dueWaiting = false;
 
   const room = () => Math.max(0, options.concurrency - working.size - ready.length - (options.reserved?.() ?? 0));
@@ -96,10 +101,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
           working.delete(key);
           // Claim again at once only when items are known to wait in the store;
           // otherwise the next due time or the poll interval brings them.
-          if (ready.length === 0 && room() > 0 && (backlog || dueWaiting)) {
-            dueWaiting = false;
-            schedule(0);
-          }
+          if (ready.length === 0 && room() > 0 && (backlog || dueWaiting)) schedule(0);
           pump();
           options.onRoom?.();
         });
@@ -131,6 +133,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
         schedule(options.pollMs);
         return;
       }
+      dueWaiting = false;
       const claimed = await options.claim(limit);
       backlog = claimed.length === limit;
       ready.push(...claimed);
@@ -155,13 +158,15 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
 
   return {
     room,
-    backlogged: () => backlog,
+    backlogged: () => backlog || dueWaiting,
     push(items) {
       ready.push(...items);
       pump();
     },
     leftInStore() {
       dueWaiting = true;
+      // With a place free (kept for this claim), nothing else would claim soon.
+      if (room() > 0) schedule(0);
     },
     wake: () => schedule(0),
     wakeIn(delayMs) {

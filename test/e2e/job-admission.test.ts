@@ -80,6 +80,24 @@ describe("job admission", () => {
     expect(sink.requests).toHaveLength(3);
   });
 
+  it("gives a place that frees to a job queued in the store before one still waiting to be accepted", async () => {
+    const { server, sink, gate, execute } = await given({ jobAdmissionWaitMs: 10_000, jobPollMs: 60_000 });
+    await Promise.all([execute(), execute()]);
+    await gate.waitForEntered(2);
+    // A batch never waits: its item is queued in the store. Then an ExecuteJob waits to be accepted.
+    const batch = await postJson(server.baseUrl, "JobService/ExecuteBatch", { items: [{ operation: { function: "held", input: { from: "batch" } } }] });
+    expect(batch.status, batch.text).toBe(200);
+    const waiting = postJson(server.baseUrl, "JobService/ExecuteJob", { operation: { function: "held", input: { from: "waiting" } } });
+    await expect.poll(async () => (await scrapeMetrics(server.baseUrl)).value("switchyard_job_runner_admitting")).toBe(1);
+
+    gate.release();
+
+    expect((await waiting).status).toBe(200);
+    await expect.poll(() => sink.requests.length, { timeout: 5_000 }).toBe(4);
+    const order = sink.requests.slice(2).map((request) => (JSON.parse(request.body) as { input: { from: string } }).input.from);
+    expect(order).toEqual(["batch", "waiting"]);
+  });
+
   it("creates nothing when the caller's deadline ends the wait", async () => {
     const { gate, execute, jobs } = await given({ jobAdmissionWaitMs: 10_000 });
     await Promise.all([execute(), execute()]);
