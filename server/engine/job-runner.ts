@@ -42,6 +42,7 @@ import {
 import type { Store } from "../store/store.js";
 import type { StepFailure } from "./chain.js";
 import type { Engine } from "./engine.js";
+import { createAdmissionQueue } from "./admission-queue.js";
 import { createJobCompletion } from "./job-completion.js";
 import { createLeasePool, newWorkerId } from "./lease-pool.js";
 
@@ -82,12 +83,6 @@ export interface JobRunner {
   stats(): { running: number; queued: number; admitting: number };
 }
 
-interface Admission {
-  readonly owner: string;
-  readonly jobId: string;
-  settle(lease: DeliveryLease | undefined): void;
-}
-
 const systemSubject = "system:runner";
 
 /** The `webhook-id` of step `index` of job `jobId`: the same in every attempt. */
@@ -118,9 +113,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const shutdownReason = new Error("the runner is shutting down");
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
-  const admissionWaitMs = options.admissionWaitMs ?? 0;
-  /** Accepts waiting for a place, first come first served. */
-  const admissions: Admission[] = [];
 
   const key = (owner: string, id: string) => `${owner}\0${id}`;
   const completion = createJobCompletion({ store, subject: systemSubject });
@@ -133,7 +125,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     nextDueAt: () => store.nextJobDueAt(),
     beforeClaim: () => completion.closeFinishedBatches(),
-    onRoom: () => admitWaiting(),
+    onRoom: () => admission.serve(),
     work: async (job) => {
       const id = key(job.details.resourceOwner, job.id);
       const abort = new AbortController();
@@ -162,14 +154,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     if (started) pool.leftInStore();
   }
 
-  /** Hands the places that came free to the accepts waiting longest. */
-  function admitWaiting(): void {
-    while (admissions.length > 0) {
-      const lease = reserve(admissions[0]!.owner, admissions[0]!.jobId);
-      if (!lease) return;
-      admissions.shift()!.settle(lease);
-    }
-  }
+  /** Accepts waiting for a place. */
+  const admission = createAdmissionQueue<{ owner: string; jobId: string }, DeliveryLease>({
+    waitMs: options.admissionWaitMs ?? 0,
+    tryTake: ({ owner, jobId }) => reserve(owner, jobId),
+    gaveUp: leftInStore,
+  });
 
   const unsubscribe = store.subscribe((events) => {
     const accepted: Job[] = [];
@@ -276,48 +266,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     workerId,
     offerLease(owner, jobId) {
       // Not ahead of accepts that wait for a place.
-      const lease = admissions.length > 0 ? undefined : reserve(owner, jobId);
+      const lease = admission.waiting() ? undefined : reserve(owner, jobId);
       if (!lease) leftInStore();
       return lease;
     },
     admit(owner, jobId, signal) {
       signal?.throwIfAborted();
-      const lease = admissions.length > 0 ? undefined : reserve(owner, jobId);
-      if (lease) return Promise.resolve(lease);
-      if (!started || admissionWaitMs <= 0) {
-        leftInStore();
-        return Promise.resolve(undefined);
-      }
-      return new Promise<DeliveryLease | undefined>((resolve, reject) => {
-        const admission: Admission = {
-          owner,
-          jobId,
-          settle(lease) {
-            clearTimeout(timer);
-            signal?.removeEventListener("abort", onAbort);
-            resolve(lease);
-          },
-        };
-        const leave = () => {
-          const index = admissions.indexOf(admission);
-          if (index >= 0) admissions.splice(index, 1);
-        };
-        const timer = setTimeout(() => {
-          leave();
-          leftInStore();
-          admission.settle(undefined);
-        }, admissionWaitMs);
-        const onAbort = () => {
-          leave();
-          clearTimeout(timer);
-          reject(signal!.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-        admissions.push(admission);
-      });
+      // A stopped runner takes no place: the job goes to the store's queue at once.
+      return started ? admission.take({ owner, jobId }, signal) : Promise.resolve(undefined);
     },
     withdrawLease(owner, jobId) {
-      if (reserved.delete(key(owner, jobId))) admitWaiting();
+      if (reserved.delete(key(owner, jobId))) admission.serve();
     },
     start() {
       if (started) return;
@@ -330,7 +289,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     async stop(graceMs) {
       started = false;
       // Accepted into the store's queue, for whichever process runs next.
-      for (const admission of admissions.splice(0)) admission.settle(undefined);
+      admission.clear();
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe();
       const { drained } = await pool.stop(graceMs);
@@ -341,7 +300,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     stats: () => {
       const { working, queued } = pool.stats();
-      return { running: working, queued, admitting: admissions.length };
+      return { running: working, queued, admitting: admission.size };
     },
   };
 }
