@@ -59,10 +59,6 @@ export function createAppender(
   const sequenceOf = (owner: string, aggregateType: string, aggregateId: string): bigint =>
     currentSequence.get(owner, aggregateType, aggregateId) ?? 0n;
 
-  const checkExpectation = (owner: string, expectation: SequenceExpectation): void => {
-    const actual = sequenceOf(owner, expectation.aggregateType, expectation.aggregateId);
-    if (actual !== expectation.sequence) throw concurrentModification(expectation, actual);
-  };
 
   const runStatement = (statement: Statement): void => {
     try {
@@ -75,11 +71,19 @@ export function createAppender(
 
   return (request: AppendRequest, createdAt: Date): AppendResult => {
     const owner = request.actor.resourceOwner;
-    for (const expectation of request.expectations) checkExpectation(owner, expectation);
+    // Each aggregate's sequence is read once per append: checked against the
+    // expectation, then counted on in memory for each event appended to it.
+    const sequences = new Map<string, bigint>();
+    for (const expectation of request.expectations) {
+      const actual = sequenceOf(owner, expectation.aggregateType, expectation.aggregateId);
+      if (actual !== expectation.sequence) throw concurrentModification(expectation, actual);
+      sequences.set(`${expectation.aggregateType}\0${expectation.aggregateId}`, actual);
+    }
     const deliveries: DueDelivery[] = [];
     const stored = request.events.map((event) => {
-      // Reads this transaction's own inserts, so several events of one aggregate get consecutive sequences.
-      const sequence = sequenceOf(owner, event.aggregateType, event.aggregateId) + 1n;
+      const aggregate = `${event.aggregateType}\0${event.aggregateId}`;
+      const sequence = (sequences.get(aggregate) ?? sequenceOf(owner, event.aggregateType, event.aggregateId)) + 1n;
+      sequences.set(aggregate, sequence);
       const sealedPayload = sealEventSecrets(
         secrets,
         { resourceOwner: owner, aggregateType: event.aggregateType, aggregateId: event.aggregateId },
