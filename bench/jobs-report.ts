@@ -73,8 +73,8 @@ function latencyRows(run: ServerRun & { label: string }): string[] {
   const pushSeconds = (jobs.push.finishedAt - jobs.push.startedAt) / 1000;
   return [
     `| **${run.label}: accept → complete** | ${dist(jobs.acceptToComplete)} |`,
-    `| accept → start (waiting for a place) | ${dist(jobs.acceptToStart)} |`,
-    `| start → complete (start event, webhook call, final event) | ${dist(jobs.startToComplete)} |`,
+    `| accept → start (queued in the store; 0 when a place was free at the accept) | ${dist(jobs.acceptToStart)} |`,
+    `| start → complete (webhook call, final event) | ${dist(jobs.startToComplete)} |`,
     `| ExecuteJob answered at the client (${Math.round(jobs.push.sent / pushSeconds)}/s) | ${dist(jobs.answered)} |`,
   ];
 }

@@ -12,9 +12,11 @@ import type { Actor, NewEvent, StoredEvent } from "../domain/events.js";
 import {
   type Batch,
   type Job,
+  acceptedBatch,
   type JobSpec,
   decideAcceptJob,
   decideCancelJob,
+  decideStartAcceptedJob,
   evolveJob,
   terminalJobStatuses,
 } from "../domain/job.js";
@@ -49,6 +51,8 @@ export interface JobCommandsDeps {
   /** Attempts when a request does not say. */
   readonly defaultMaxAttempts: number;
 }
+
+type JobLease = { readonly jobId: string; readonly lease: DeliveryLease };
 
 const jobScope = "execute_job";
 const batchScope = "execute_batch";
@@ -98,10 +102,12 @@ export function createJobCommands(deps: JobCommandsDeps) {
     actor: Actor,
     key: string | undefined,
     scope: string,
-    hash: string,
+    request: JobRequest | BatchRequest,
     write: (claim?: { scope: string; key: string; requestHash: string }) => Promise<string>,
   ): Promise<string> {
     if (key === undefined) return write();
+    // Only keyed requests are hashed: a batch's hash covers all of its items.
+    const hash = requestHash(request);
     const earlier = await original(actor, scope, key, hash);
     if (earlier) return earlier;
     try {
@@ -117,24 +123,18 @@ export function createJobCommands(deps: JobCommandsDeps) {
   }
 
   /**
-   * Appends with the leases the runner gives (`leases`, or those it offers
-   * now); withdraws them when the append fails.
+   * Appends with the leases the runner gave (`jobLeases`); withdraws them when
+   * the append fails.
    */
   async function appendJobs(
     actor: Actor,
     events: NewEvent[],
     jobIds: readonly string[],
     expectations: SequenceExpectation[],
-    claim?: { scope: string; key: string; requestHash: string },
-    leases?: readonly { jobId: string; lease: DeliveryLease }[],
+    claim: { scope: string; key: string; requestHash: string } | undefined,
+    jobLeases: readonly JobLease[],
   ): Promise<StoredEvent[]> {
     const owner = actor.resourceOwner;
-    const jobLeases =
-      leases ??
-      jobIds.flatMap((jobId) => {
-        const lease = runner.offerLease(owner, jobId);
-        return lease ? [{ jobId, lease }] : [];
-      });
     try {
       return await store.append({ actor, events, expectations, jobLeases, ...(claim ? { idempotency: claim } : {}) });
     } catch (error) {
@@ -170,11 +170,14 @@ export function createJobCommands(deps: JobCommandsDeps) {
         ...(idempotencyKey ? { idempotencyKey } : {}),
       };
       let accepted: Job | undefined;
-      const id = await appendOnce(actor, idempotencyKey, jobScope, requestHash(request), async (claim) => {
+      const id = await appendOnce(actor, idempotencyKey, jobScope, request, async (claim) => {
         const jobId = request.jobId ?? uuidV7();
         if (request.jobId !== undefined) await requireNewJobId(owner, jobId);
         const lease = await runner.admit(owner, jobId, signal);
-        const stored = await appendJobs(actor, [decideAcceptJob(jobId, spec)], [jobId], [newJobExpectation(jobId)], claim, lease ? [{ jobId, lease }] : []);
+        const events = [decideAcceptJob(jobId, spec)];
+        // A job with a place in the runner starts in the transaction that accepts it.
+        if (lease && targets.length > 0) events.push(decideStartAcceptedJob(jobId, targets.length));
+        const stored = await appendJobs(actor, events, [jobId], [newJobExpectation(jobId)], claim, lease ? [{ jobId, lease }] : []);
         accepted = evolveJob(undefined, stored[0]!);
         return jobId;
       });
@@ -185,8 +188,10 @@ export function createJobCommands(deps: JobCommandsDeps) {
     /** Accepts a batch and all its jobs in one transaction; bad items are refused up front, naming their index. */
     async executeBatch(actor: Actor, request: BatchRequest, idempotencyKey?: string): Promise<Batch> {
       const owner = actor.resourceOwner;
-      request.items.forEach((item, index) => {
-        if (!router.functionTargets(owner, item.function)) throw functionNotBound(item.function, index);
+      const targetCounts = request.items.map((item, index) => {
+        const targets = router.functionTargets(owner, item.function);
+        if (!targets) throw functionNotBound(item.function, index);
+        return targets.length;
       });
       const seen = new Map<string, number>();
       for (const [index, item] of request.items.entries()) {
@@ -195,7 +200,8 @@ export function createJobCommands(deps: JobCommandsDeps) {
         seen.set(item.jobId, index);
         await requireNewJobId(owner, item.jobId, index);
       }
-      const id = await appendOnce(actor, idempotencyKey, batchScope, requestHash(request), async (claim) => {
+      let accepted: Batch | undefined;
+      const id = await appendOnce(actor, idempotencyKey, batchScope, request, async (claim) => {
         const batchId = uuidV7();
         const jobIds = request.items.map((item) => item.jobId ?? uuidV7());
         const events: NewEvent[] = [
@@ -226,10 +232,20 @@ export function createJobCommands(deps: JobCommandsDeps) {
           { aggregateType: "batch", aggregateId: batchId, sequence: 0n },
           ...jobIds.filter((_, index) => request.items[index]!.jobId !== undefined).map(newJobExpectation),
         ];
-        await appendJobs(actor, events, jobIds, expectations, claim);
+        // As many items as the runner has places for are leased to it and start in this transaction.
+        const leases: JobLease[] = [];
+        jobIds.forEach((jobId, index) => {
+          const lease = runner.offerLease(owner, jobId);
+          if (!lease) return;
+          leases.push({ jobId, lease });
+          if (targetCounts[index]! > 0) events.push(decideStartAcceptedJob(jobId, targetCounts[index]!));
+        });
+        const stored = await appendJobs(actor, events, jobIds, expectations, claim, leases);
+        accepted = acceptedBatch(stored[0]!);
         return batchId;
       });
-      return (await store.getBatch(owner, id))!;
+      // The batch as accepted (its first jobs may have started in the same transaction), or the original of a repeated key.
+      return accepted ?? (await store.getBatch(owner, id))!;
     },
 
     /** Cancels a job that has not finished; a running job's in-flight call is aborted. */

@@ -95,7 +95,24 @@ export function decideAcceptJob(id: string, spec: JobSpec): NewEvent {
 /** `job.started` for attempt `attempt` over `total` targets. */
 export function decideStartJob(job: Job, total: number): NewEvent[] {
   if (terminalJobStatuses.has(job.status)) return [];
-  return [event(job.id, "job.started", { attempt: job.attempts + 1, progress: { ...emptyProgress(total), pending: total - 1, running: Math.min(1, total) } })];
+  return [startEvent(job.id, job.attempts + 1, total)];
+}
+
+/**
+ * `job.started` (first attempt) of a job accepted in the same append: a runner
+ * that has a place for a job starts it in the transaction that accepts it.
+ */
+export function decideStartAcceptedJob(id: string, total: number): NewEvent {
+  return startEvent(id, 1, total);
+}
+
+/** The progress of an attempt that is starting its first of `total` steps. */
+export function startingProgress(total: number): Progress {
+  return { ...emptyProgress(total), pending: Math.max(0, total - 1), running: Math.min(1, total) };
+}
+
+function startEvent(id: string, attempt: number, total: number): NewEvent {
+  return event(id, "job.started", { attempt, progress: startingProgress(total) });
 }
 
 /** `job.progressed` after a step, when more steps follow. */
@@ -145,6 +162,12 @@ export function batchOutcome(progress: Progress): "succeeded" | "failed" | "part
   if (progress.pending + progress.running > 0) return undefined;
   if (progress.failed === 0) return "succeeded";
   return progress.succeeded === 0 ? "failed" : "partially_failed";
+}
+
+/** The batch as its `batch.accepted` event made it: every job pending. */
+export function acceptedBatch(stored: StoredEvent): Batch {
+  const spec = stored.payload as unknown as BatchSpec;
+  return { ...spec, id: stored.aggregateId, status: "accepted", progress: emptyProgress(spec.total), createdAt: stored.createdAt, details: detailsOf(stored) };
 }
 
 /** The job after `event`; undefined before `job.accepted`. */

@@ -37,6 +37,7 @@ import {
   decideStartJob,
   decideSucceedJob,
   evolveJob,
+  startingProgress,
   terminalJobStatuses,
 } from "../domain/job.js";
 import type { Store } from "../store/store.js";
@@ -161,19 +162,28 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     gaveUp: leftInStore,
   });
 
+  /** Jobs whose accept also started them (they had a place here): their run appends no start. */
+  const startedOnAccept = new WeakSet<Job>();
+
   const unsubscribe = store.subscribe((events) => {
-    const accepted: Job[] = [];
+    const accepted = new Map<string, Job>();
     for (const event of events) {
       if (event.aggregateType !== "job") continue;
       const id = key(event.resourceOwner, event.aggregateId);
+      const acceptedHere = accepted.get(id);
       if (event.type === "job.accepted" && reserved.delete(id)) {
         const job = evolveJob(undefined, event);
-        if (job) accepted.push(job);
+        if (job) accepted.set(id, job);
+      } else if (acceptedHere) {
+        // Its start, in the same append.
+        accepted.set(id, evolveJob(acceptedHere, event) ?? acceptedHere);
       } else if (event.type === "job.cancelled") {
         aborts.get(id)?.abort();
       }
     }
-    if (accepted.length > 0) pool.push(accepted);
+    if (accepted.size === 0) return;
+    for (const job of accepted.values()) if (job.status === "running") startedOnAccept.add(job);
+    pool.push([...accepted.values()]);
   });
 
   async function renewLeases(): Promise<void> {
@@ -214,7 +224,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       await finish(fresh, decideFailJob(fresh, error, fresh.progress), { error });
       return;
     }
-    let job = await transition(fresh, decideStartJob(fresh, targets.length));
+    let job: Job | undefined = fresh;
+    if (!startedOnAccept.has(fresh)) job = await transition(fresh, decideStartJob(fresh, targets.length));
+    else if (fresh.progress.total !== targets.length) {
+      // The function's execution changed between the accept and now: count the steps that will run.
+      job = await transition(fresh, decideProgress(fresh, startingProgress(targets.length)));
+    }
     if (!job) return;
     let progress: Progress = job.progress;
     const outcome = await engine.runChain({
