@@ -85,6 +85,22 @@ describe("ExecuteJob", () => {
     expect(lenient).toMatchObject({ status: "JOB_STATUS_SUCCEEDED", result: { x: 1, ok: true }, progress: { total: 2, succeeded: 1, failed: 1 } });
   });
 
+  it("starts a job that finds a free place in the same commit that accepts it, and appends no second start", async () => {
+    const step = await sinkTarget("quick", "restWebhook", () => ({ status: 204 }));
+    await setExecution(server.baseUrl, functionCondition("quick"), [target(step.id)]);
+
+    const { job } = await call("JobService/ExecuteJob", { operation: { function: "quick", input: {} }, async: false });
+
+    expect(job).toMatchObject({ status: "JOB_STATUS_SUCCEEDED", attempts: 1, startedAt: job.createdAt, progress: { total: 1, succeeded: 1 } });
+    const { events } = await call("EventService/ListEvents", { filter: { aggregateType: "job", aggregateId: job.id }, pagination: { asc: true } });
+    expect(events.map((event: { type: string }) => event.type)).toEqual(["job.accepted", "job.started", "job.succeeded"]);
+    const [accepted, started] = events as { position: string; createdAt: string; payload: { attempt?: number } }[];
+    // One transaction: consecutive positions, one time.
+    expect(BigInt(started!.position)).toBe(BigInt(accepted!.position) + 1n);
+    expect(started!.createdAt).toBe(accepted!.createdAt);
+    expect(started!.payload.attempt).toBe(1);
+  });
+
   it("retries a retryable failure (503) up to maxAttempts with the same webhook-id per step", async () => {
     let calls = 0;
     const flaky = await sinkTarget("flaky", "restCall", () => (++calls < 3 ? { status: 503 } : { json: { fine: true } }));
