@@ -117,24 +117,6 @@ describe("SQLite store", () => {
     }
   });
 
-  it("checkpoints the WAL on a thread of its own, soon after commits, and removes it on close", async () => {
-    const { file, store } = await fresh();
-    const fileSize = () => fs.statSync(file).size;
-    const sizeBefore = fileSize();
-
-    // About 150 pages in 50 commits: far below the 1,000 pages at which a writer checkpoints by itself.
-    for (let index = 0; index < 50; index++) {
-      await appendEvents(store, [orderEvent(`o${index}`, "order.placed", { note: `${index}`.padEnd(10_000, "x") })]);
-    }
-
-    // Only a checkpoint copies pages from the WAL into the database file.
-    await expect.poll(fileSize, { timeout: 5_000 }).toBeGreaterThan(sizeBefore + 50 * 10_000);
-    expect(fs.existsSync(`${file}-wal`)).toBe(true);
-    await store.close();
-    // The store's own connection closed last, so its close checkpointed the rest and removed the WAL.
-    expect(fs.existsSync(`${file}-wal`)).toBe(false);
-  });
-
   it("shares positions and expectations between two stores on the same file", async () => {
     const { store, reopen } = await fresh();
     const other = await reopen!();

@@ -32,8 +32,8 @@ export interface GroupCommit {
   flush(): void;
 }
 
-/** Groups the writes to `db`; `onCommit` is told after each group that committed. */
-export function createGroupCommit(db: Sqlite.Database, onCommit?: () => void): GroupCommit {
+/** Groups the writes to `db`. */
+export function createGroupCommit(db: Sqlite.Database): GroupCommit {
   let pending: Pending[] = [];
   let scheduled: NodeJS.Immediate | undefined;
 
@@ -62,7 +62,6 @@ export function createGroupCommit(db: Sqlite.Database, onCommit?: () => void): G
       for (const item of group) item.reject(error);
       return;
     }
-    onCommit?.();
     group.forEach((item, index) => {
       const outcome = outcomes[index]!;
       if ("error" in outcome) return item.reject(outcome.error);

@@ -15,7 +15,6 @@ import { developmentMasterKeys } from "../secrets/master-key-source.js";
 import { createSecretBox } from "../secrets/secret-box.js";
 import type { Store } from "../store.js";
 import { createApiKeys } from "./api-keys.js";
-import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { type AppendResult, createAppender } from "./append.js";
 import { createDeliveryQueries } from "./delivery-queries.js";
 import { createDeliveryWrites } from "./delivery-writes.js";
@@ -75,9 +74,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const outbox = createOutboxWriter(db, secrets);
   const jobWrites = createJobWrites(db);
   const appendOne = createAppender(db, statements, idempotencyKeys, outbox, jobWrites, secrets);
-  const checkpointer: Checkpointer | undefined =
-    options.path === ":memory:" ? undefined : startCheckpointer({ path: options.path, db, busyTimeoutMs: options.busyTimeoutMs, logger });
-  const groupCommit = createGroupCommit(db, checkpointer?.committed);
+  const groupCommit = createGroupCommit(db);
   const notifyCommitted = ({ events, deliveries }: AppendResult): void => {
     listeners.notify(events);
     deliveryListeners.notify(deliveries);
@@ -89,7 +86,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const deliveries = createDeliveryQueries(db, readPage);
   const apiKeys = createApiKeys(db);
   const jobs = createJobQueries(db, readPage);
-  let closed: Promise<void> | undefined;
 
   return {
     async append(request) {
@@ -141,16 +137,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     apiKeyByHash: async (keyHash) => apiKeys.byHash(keyHash),
     listApiKeys: async (owner) => apiKeys.list(owner),
     revokeApiKey: (id, at) => groupCommit.write(() => apiKeys.revoke(id, at)),
-    close() {
-      closed ??= (async () => {
-        groupCommit.flush();
-        // First, so this connection is the last one and its close checkpoints and removes the WAL.
-        await checkpointer?.close();
-        db.pragma("optimize");
-        db.close();
-        logger?.info({ path: options.path }, "sqlite store closed");
-      })();
-      return closed;
+    async close() {
+      if (!db.open) return;
+      groupCommit.flush();
+      db.pragma("optimize");
+      db.close();
+      logger?.info({ path: options.path }, "sqlite store closed");
     },
   };
 }
