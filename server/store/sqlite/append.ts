@@ -59,7 +59,6 @@ export function createAppender(
   const sequenceOf = (owner: string, aggregateType: string, aggregateId: string): bigint =>
     currentSequence.get(owner, aggregateType, aggregateId) ?? 0n;
 
-
   const runStatement = (statement: Statement): void => {
     try {
       statements(statement.sql).run(...statement.params);
