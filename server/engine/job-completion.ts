@@ -14,7 +14,12 @@ import type { Store } from "../store/store.js";
 export interface JobCompletion {
   /** The callback delivery of `job` ending with `status`, if it has a callback URL. */
   jobCallbacks(job: Job, status: string, result: { output?: JsonValue; error?: JobError }): NewDelivery[];
-  /** Closes the batch when none of its jobs is pending or running any more; a no-op otherwise. */
+  /**
+   * Closes the batch when none of its jobs is pending or running any more; a
+   * no-op otherwise. Calls for one batch in the same turn of the event loop
+   * (its jobs that ended in one group commit) share one check, made in the
+   * next turn.
+   */
   closeBatch(owner: string, batchId: string): Promise<void>;
   /** Closes batches whose last job ended in a process that died before closing them. */
   closeFinishedBatches(): Promise<void>;
@@ -23,6 +28,23 @@ export interface JobCompletion {
 /** Creates the completion steps; `subject` is who appends `batch.completed`. */
 export function createJobCompletion(options: { store: Store; subject: string }): JobCompletion {
   const { store } = options;
+
+  /** Checks not made yet, by owner-qualified batch id. */
+  const checks = new Map<string, Promise<void>>();
+
+  function closeBatchSoon(owner: string, batchId: string): Promise<void> {
+    const key = `${owner}\0${batchId}`;
+    let check = checks.get(key);
+    if (!check) {
+      check = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        // A job of the batch that ends from now on needs a check of its own.
+        checks.delete(key);
+        return closeBatch(owner, batchId);
+      });
+      checks.set(key, check);
+    }
+    return check;
+  }
 
   async function closeBatch(owner: string, batchId: string): Promise<void> {
     const batch = await store.getBatch(owner, batchId);
@@ -51,7 +73,7 @@ export function createJobCompletion(options: { store: Store; subject: string }):
 
   return {
     jobCallbacks: (job, status, result) => (job.callbackUrl ? [callbackDelivery(job.callbackUrl, { jobId: job.id }, status, [resultEntry(job, result)])] : []),
-    closeBatch,
+    closeBatch: closeBatchSoon,
     async closeFinishedBatches() {
       for (const batch of await store.finishedOpenBatches(100)) await closeBatch(batch.details.resourceOwner, batch.id);
     },
