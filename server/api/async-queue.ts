@@ -46,3 +46,44 @@ export function createAsyncQueue<T>(limit: number): AsyncQueue<T> {
     },
   };
 }
+
+/**
+ * "Something changed": a flag a synchronous producer raises and an async
+ * consumer waits for. Raises while the consumer is busy fold into one, so a
+ * consumer that re-reads state on each change reads once per burst, not once
+ * per raise — and always once after the last raise.
+ */
+export interface ChangeSignal {
+  raise(): void;
+  /** Yields once for every burst of raises, until `signal` aborts. */
+  changes(signal: AbortSignal): AsyncGenerator<void>;
+}
+
+/** Creates a change signal, not raised yet. */
+export function createChangeSignal(): ChangeSignal {
+  let raised = false;
+  let wake: (() => void) | undefined;
+  return {
+    raise() {
+      raised = true;
+      wake?.();
+    },
+    async *changes(signal) {
+      const onAbort = () => wake?.();
+      signal.addEventListener("abort", onAbort);
+      try {
+        while (!signal.aborted) {
+          if (raised) {
+            raised = false;
+            yield;
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    },
+  };
+}

@@ -22,7 +22,7 @@ import { SwitchyardError, notFound } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { type Batch, type Job, evolveJob, resultSchemaOf, resultXml, terminalJobStatuses } from "../domain/job.js";
 import type { Store } from "../store/store.js";
-import { createAsyncQueue } from "./async-queue.js";
+import { createAsyncQueue, createChangeSignal } from "./async-queue.js";
 import { actorOf } from "./context.js";
 import { idempotencyKeyOf } from "./idempotency-key.js";
 import { pageFromProto, paginationToProto, timeRangeFromProto } from "./mappers/common.js";
@@ -203,15 +203,18 @@ export function createJobService(deps: JobServiceDeps): ServiceImpl<typeof JobSe
     /** The batch's state, then every change of status or progress until it ends. */
     async *watchBatch(request, context) {
       const owner = actorOf(context).resourceOwner;
-      const ticks = createAsyncQueue<true>(100_000);
+      // Job events do not say their batch, so any job event of the owner may have moved it: the
+      // batch is read again after each burst of them (not after each one; a batch of 1,000 jobs
+      // makes thousands).
+      const changed = createChangeSignal();
       const unsubscribe = store.subscribe((events) => {
-        if (events.some((event) => event.resourceOwner === owner && (event.aggregateType === "job" || event.aggregateId === request.id))) ticks.push(true);
+        if (events.some((event) => event.resourceOwner === owner && (event.aggregateType === "job" || event.aggregateId === request.id))) changed.raise();
       });
       try {
         let batch = await requireBatch(owner, request.id);
         yield create(WatchBatchResponseSchema, { batch: batchToProto(batch) });
         if (terminalJobStatuses.has(batch.status)) return;
-        for await (const _ of ticks.drain(AbortSignal.any([context.signal, shutdownSignal]))) {
+        for await (const _ of changed.changes(AbortSignal.any([context.signal, shutdownSignal]))) {
           const next = await requireBatch(owner, request.id);
           if (next.details.sequence === batch.details.sequence && sameProgress(next, batch)) continue;
           batch = next;
