@@ -61,28 +61,19 @@ export interface ChangeSignal {
 
 /** Creates a change signal, not raised yet. */
 export function createChangeSignal(): ChangeSignal {
-  let raised = false;
-  let wake: (() => void) | undefined;
+  // A queue holding at most the one change not taken yet: raises while it waits add nothing.
+  const queue = createAsyncQueue<true>(1);
+  let waiting = false;
   return {
     raise() {
-      raised = true;
-      wake?.();
+      if (waiting) return;
+      waiting = true;
+      queue.push(true);
     },
     async *changes(signal) {
-      const onAbort = () => wake?.();
-      signal.addEventListener("abort", onAbort);
-      try {
-        while (!signal.aborted) {
-          if (raised) {
-            raised = false;
-            yield;
-            continue;
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      } finally {
-        signal.removeEventListener("abort", onAbort);
+      for await (const _ of queue.drain(signal)) {
+        waiting = false;
+        yield;
       }
     },
   };
