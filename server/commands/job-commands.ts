@@ -1,9 +1,7 @@
 /**
  * Job commands: accept a job or a batch (committed before it is
- * acknowledged), cancel them. Idempotency keys work like PushEvent's: same key
- * and same request → the original job or batch, never a second run, also when
- * duplicates race; same key and another request → ALREADY_EXISTS
- * `idempotency_key_reused`.
+ * acknowledged), cancel them. Idempotency keys work like PushEvent's
+ * (idempotent-append.ts): a repeated key answers the original job or batch.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { DeliveryLease } from "../domain/delivery.js";
@@ -21,10 +19,10 @@ import {
   terminalJobStatuses,
 } from "../domain/job.js";
 import { uuidV7 } from "../domain/ids.js";
-import { requestHash } from "../domain/pushed-event.js";
 import type { JobRunner } from "../engine/job-runner.js";
 import type { Router } from "../engine/router.js";
-import type { SequenceExpectation, Store } from "../store/store.js";
+import type { IdempotencyClaim, SequenceExpectation, Store } from "../store/store.js";
+import { appendOnce } from "./idempotent-append.js";
 
 /** What ExecuteJob asks for. */
 export interface JobRequest {
@@ -74,49 +72,9 @@ function jobExists(id: string, index?: number): SwitchyardError {
   });
 }
 
-function keyReused(key: string): SwitchyardError {
-  return new SwitchyardError("already_exists", "idempotency_key_reused", `idempotency key ${JSON.stringify(key)} was used for a different request`, {
-    idempotency_key: key,
-  });
-}
-
 /** Creates the job commands. */
 export function createJobCommands(deps: JobCommandsDeps) {
   const { store, router, runner } = deps;
-
-  /** The aggregate id an idempotency key produced, or the refusal of a different request under it. */
-  async function original(actor: Actor, scope: string, key: string, hash: string): Promise<string | undefined> {
-    const record = await store.getIdempotencyRecord(actor.resourceOwner, scope, key);
-    if (!record) return undefined;
-    if (record.requestHash !== hash) throw keyReused(key);
-    const event = await store.getEvent(actor.resourceOwner, record.position);
-    if (!event) throw new SwitchyardError("internal", "idempotency_record_dangling", "idempotency record without its event");
-    return event.aggregateId;
-  }
-
-  /**
-   * Appends under an idempotency key: answers the id of what was written, or
-   * of what the key produced before (also when a racing duplicate won).
-   */
-  async function appendOnce(
-    actor: Actor,
-    key: string | undefined,
-    scope: string,
-    request: JobRequest | BatchRequest,
-    write: (claim?: { scope: string; key: string; requestHash: string }) => Promise<string>,
-  ): Promise<string> {
-    if (key === undefined) return write();
-    // Only keyed requests are hashed: a batch's hash covers all of its items.
-    const hash = requestHash(request);
-    const earlier = await original(actor, scope, key, hash);
-    if (earlier) return earlier;
-    try {
-      return await write({ scope, key, requestHash: hash });
-    } catch (error) {
-      if (!(error instanceof SwitchyardError && error.reason === "idempotency_key_taken")) throw error;
-      return (await original(actor, scope, key, hash))!;
-    }
-  }
 
   async function requireNewJobId(owner: string, id: string, index?: number): Promise<void> {
     if (await store.getJob(owner, id)) throw jobExists(id, index);
@@ -131,7 +89,7 @@ export function createJobCommands(deps: JobCommandsDeps) {
     events: NewEvent[],
     jobIds: readonly string[],
     expectations: SequenceExpectation[],
-    claim: { scope: string; key: string; requestHash: string } | undefined,
+    claim: IdempotencyClaim | undefined,
     jobLeases: readonly JobLease[],
   ): Promise<StoredEvent[]> {
     const owner = actor.resourceOwner;
@@ -170,7 +128,7 @@ export function createJobCommands(deps: JobCommandsDeps) {
         ...(idempotencyKey ? { idempotencyKey } : {}),
       };
       let accepted: Job | undefined;
-      const id = await appendOnce(actor, idempotencyKey, jobScope, request, async (claim) => {
+      const id = await appendOnce(store, actor, { scope: jobScope, key: idempotencyKey, request }, async (claim) => {
         const jobId = request.jobId ?? uuidV7();
         if (request.jobId !== undefined) await requireNewJobId(owner, jobId);
         const lease = await runner.admit(owner, jobId, signal);
@@ -180,7 +138,7 @@ export function createJobCommands(deps: JobCommandsDeps) {
         const stored = await appendJobs(actor, events, [jobId], [newJobExpectation(jobId)], claim, lease ? [{ jobId, lease }] : []);
         accepted = evolveJob(undefined, stored[0]!);
         return jobId;
-      });
+      }, (event) => event.aggregateId);
       // The job as its accept event made it, or the original of a repeated key.
       return accepted ?? (await store.getJob(owner, id))!;
     },
@@ -201,7 +159,7 @@ export function createJobCommands(deps: JobCommandsDeps) {
         await requireNewJobId(owner, item.jobId, index);
       }
       let accepted: Batch | undefined;
-      const id = await appendOnce(actor, idempotencyKey, batchScope, request, async (claim) => {
+      const id = await appendOnce(store, actor, { scope: batchScope, key: idempotencyKey, request }, async (claim) => {
         const batchId = uuidV7();
         const jobIds = request.items.map((item) => item.jobId ?? uuidV7());
         const events: NewEvent[] = [
@@ -243,7 +201,7 @@ export function createJobCommands(deps: JobCommandsDeps) {
         const stored = await appendJobs(actor, events, jobIds, expectations, claim, leases);
         accepted = acceptedBatch(stored[0]!);
         return batchId;
-      });
+      }, (event) => event.aggregateId);
       // The batch as accepted (its first jobs may have started in the same transaction), or the original of a repeated key.
       return accepted ?? (await store.getBatch(owner, id))!;
     },
