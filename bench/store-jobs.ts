@@ -58,7 +58,7 @@ runner.start();
 // The runner's timers do not keep a process alive (a server's socket does).
 const keepAlive = setInterval(() => {}, 1_000);
 
-/** CPU µs of this process's main thread (the event loop), from /proc: the other threads are the checkpointer's and V8's. */
+/** CPU µs of this process's main thread (the event loop), from /proc: the other threads are V8's and libuv's. */
 function mainThreadCpuMicros(): number {
   const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in clock ticks of 10 ms

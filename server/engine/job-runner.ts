@@ -12,39 +12,19 @@
  *   accepted jobs growing — and every job's wait with it — without bound.
  * - Leases are renewed by a heartbeat while a job runs; a job whose process
  *   died is reclaimed once its lease expires and run again from the start
- *   (at-least-once; every step keeps its `webhook-id`, derived from the job id
- *   and the step index, so receivers can deduplicate).
- * - A retryable failure (network error, timeout, 5xx, 429) of an interrupting
- *   step schedules another attempt with exponential backoff until
- *   `maxAttempts`; anything else fails the job.
- * - Every transition is appended with an expectation on the job's sequence,
- *   so a concurrent CancelJob wins cleanly; a cancel aborts the in-flight call.
- * - A job's end writes its callback and closes its batch (job-completion.ts).
+ *   (at-least-once).
+ * - A cancel aborts the job's call in flight; a shutdown aborts the runs still
+ *   going after the grace period and releases their leases.
+ * - What one run does is job-run.ts.
  */
-import { createHash } from "node:crypto";
-import type { JsonValue } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
-import type { DeliveryLease, NewDelivery } from "../domain/delivery.js";
-import { SwitchyardError } from "../domain/errors.js";
-import type { Actor, NewEvent } from "../domain/events.js";
-import {
-  type Job,
-  type JobError,
-  type Progress,
-  decideFailJob,
-  decideProgress,
-  decideRetryJob,
-  decideStartJob,
-  decideSucceedJob,
-  evolveJob,
-  startingProgress,
-  terminalJobStatuses,
-} from "../domain/job.js";
+import type { DeliveryLease } from "../domain/delivery.js";
+import { type Job, evolveJob } from "../domain/job.js";
 import type { Store } from "../store/store.js";
-import type { StepFailure } from "./chain.js";
 import type { Engine } from "./engine.js";
 import { createAdmissionQueue } from "./admission-queue.js";
 import { createJobCompletion } from "./job-completion.js";
+import { createJobRun } from "./job-run.js";
 import { createLeasePool, newWorkerId } from "./lease-pool.js";
 
 export interface JobRunnerOptions {
@@ -86,25 +66,13 @@ export interface JobRunner {
 
 const systemSubject = "system:runner";
 
-/** The `webhook-id` of step `index` of job `jobId`: the same in every attempt. */
-export function jobStepMessageId(owner: string, jobId: string, index: number): string {
-  return `msg_${createHash("sha256").update(`${owner}\0${jobId}\0${index}`).digest("hex").slice(0, 32)}`;
-}
-
-/** Whether a failed interrupting step is worth another attempt. */
-export function retryable(failure: StepFailure): boolean {
-  if (failure.forwarded) return false;
-  if (failure.code === "network" || failure.code === "timeout" || failure.code === "circuit_open") return true;
-  const status = failure.httpStatus ?? 0;
-  return status === 429 || status >= 500;
-}
+/** A job to run; `startedEarly` when its accept already appended its start (it had a place here). */
+type Run = { readonly job: Job; readonly startedEarly: boolean };
 
 /** Creates the runner; call `start()`. */
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { store, engine, logger } = options;
   const now = options.now ?? (() => new Date());
-  const backoffMs = options.backoffMs ?? 1000;
-  const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const workerId = newWorkerId();
   /** Jobs offered a lease whose accept has not been heard yet. */
   const reserved = new Set<string>();
@@ -117,27 +85,39 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   const key = (owner: string, id: string) => `${owner}\0${id}`;
   const completion = createJobCompletion({ store, subject: systemSubject });
-  const pool = createLeasePool<Job>({
+  const runJob = createJobRun({
+    store,
+    engine,
+    completion,
+    subject: systemSubject,
+    stopReason: shutdownReason,
+    backoffMs: options.backoffMs ?? 1000,
+    maxBackoffMs: options.maxBackoffMs ?? 60_000,
+    now,
+  });
+  const pool = createLeasePool<Run>({
     concurrency: options.concurrency,
     pollMs: options.pollMs,
-    claim: (limit) => {
+    claim: async (limit) => {
       const at = now();
-      return store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
+      const claimed = await store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
+      return claimed.map((job) => ({ job, startedEarly: false }));
     },
     nextDueAt: () => store.nextJobDueAt(),
     beforeClaim: () => completion.closeFinishedBatches(),
     onRoom: () => admission.serve(),
-    work: async (job) => {
+    work: async ({ job, startedEarly }) => {
       const id = key(job.details.resourceOwner, job.id);
       const abort = new AbortController();
       aborts.set(id, abort);
       try {
-        await run(job, abort.signal);
+        const retryIn = await runJob(job, startedEarly, abort.signal);
+        if (retryIn !== undefined) pool.wakeIn(retryIn);
       } finally {
         aborts.delete(id);
       }
     },
-    key: (job) => key(job.details.resourceOwner, job.id),
+    key: ({ job }) => key(job.details.resourceOwner, job.id),
     reserved: () => reserved.size,
     noun: "job run",
     ...(logger ? { logger } : {}),
@@ -162,9 +142,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     gaveUp: leftInStore,
   });
 
-  /** Jobs whose accept also started them (they had a place here): their run appends no start. */
-  const startedOnAccept = new WeakSet<Job>();
-
   const unsubscribe = store.subscribe((events) => {
     const accepted = new Map<string, Job>();
     for (const event of events) {
@@ -181,100 +158,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         aborts.get(id)?.abort();
       }
     }
-    if (accepted.size === 0) return;
-    for (const job of accepted.values()) if (job.status === "running") startedOnAccept.add(job);
-    pool.push([...accepted.values()]);
+    if (accepted.size > 0) pool.push([...accepted.values()].map((job) => ({ job, startedEarly: job.status === "running" })));
   });
 
   async function renewLeases(): Promise<void> {
     if (aborts.size === 0) return;
     const ids = [...aborts.keys()].map((id) => id.slice(id.indexOf("\0") + 1));
     await store.renewJobLeases(ids, { owner: workerId, until: new Date(now().getTime() + options.leaseMs) });
-  }
-
-  /** Appends `events` for `job` if it is still at `job`'s sequence; answers the job after them, or undefined when it moved on (cancelled). */
-  async function transition(job: Job, events: NewEvent[], extra: { deliveries?: NewDelivery[] } = {}): Promise<Job | undefined> {
-    if (events.length === 0) return job;
-    const actor: Actor = { resourceOwner: job.details.resourceOwner, subject: systemSubject };
-    try {
-      const stored = await store.append({
-        actor,
-        events,
-        expectations: [{ aggregateType: "job", aggregateId: job.id, sequence: job.details.sequence }],
-        ...(extra.deliveries ? { deliveries: extra.deliveries } : {}),
-      });
-      return stored.reduce<Job | undefined>((current, event) => evolveJob(current, event), job);
-    } catch (error) {
-      if (error instanceof SwitchyardError && error.reason === "concurrent_modification") return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * Runs a job as it came from the claim's own transaction or from its accept
-   * event, so it is current without another read; should it move on meanwhile
-   * (a cancel), the next transition's sequence expectation notices.
-   */
-  async function run(fresh: Job, signal: AbortSignal): Promise<void> {
-    const owner = fresh.details.resourceOwner;
-    if (terminalJobStatuses.has(fresh.status)) return;
-    const targets = engine.router.functionTargets(owner, fresh.function);
-    if (!targets || targets.length === 0) {
-      const error = { code: "function_not_bound", message: `no execution is bound to function ${JSON.stringify(fresh.function)}` };
-      await finish(fresh, decideFailJob(fresh, error, fresh.progress), { error });
-      return;
-    }
-    let job: Job | undefined = fresh;
-    if (!startedOnAccept.has(fresh)) job = await transition(fresh, decideStartJob(fresh, targets.length));
-    else if (fresh.progress.total !== targets.length) {
-      // The function's execution changed between the accept and now: count the steps that will run.
-      job = await transition(fresh, decideProgress(fresh, startingProgress(targets.length)));
-    }
-    if (!job) return;
-    let progress: Progress = job.progress;
-    const outcome = await engine.runChain({
-      actor: { resourceOwner: owner, subject: systemSubject },
-      targets,
-      payload: job.input,
-      envelope: (payload) => ({ function: fresh.function, jobId: fresh.id, input: payload }),
-      messageId: (_target, index) => jobStepMessageId(owner, fresh.id, index),
-      signal,
-      onStep: async (index, failure) => {
-        const last = index === targets.length - 1;
-        progress = {
-          ...progress,
-          running: last ? 0 : 1,
-          pending: Math.max(0, progress.pending - (last ? 0 : 1)),
-          succeeded: progress.succeeded + (failure ? 0 : 1),
-          failed: progress.failed + (failure ? 1 : 0),
-        };
-        if (last || !job) return;
-        job = await transition(job, decideProgress(job, progress));
-      },
-    });
-    if (!job) return; // cancelled meanwhile
-    if (signal.reason === shutdownReason) return; // shutting down: the lease is released, another run resumes it
-    if (outcome.interrupted) {
-      const failure = outcome.interrupted;
-      const error: JobError = { code: failure.code === "forwarded" ? "target_failed" : failure.code, message: failure.message, targetId: failure.targetId };
-      const finalProgress = { ...progress, running: 0 };
-      if (retryable(failure) && job.attempts < job.maxAttempts) {
-        const wait = Math.min(maxBackoffMs, backoffMs * 2 ** (job.attempts - 1)) * (0.8 + 0.4 * Math.random());
-        await transition(job, decideRetryJob(job, error, new Date(now().getTime() + wait)));
-        pool.wakeIn(wait);
-        return;
-      }
-      await finish(job, decideFailJob(job, error, finalProgress), { error });
-      return;
-    }
-    await finish(job, decideSucceedJob(job, outcome.payload, progress), { output: outcome.payload });
-  }
-
-  /** Appends the final event with the job's callback, then closes its batch when it was the last one. */
-  async function finish(job: Job, events: NewEvent[], result: { output?: JsonValue; error?: JobError }): Promise<void> {
-    const status = events[0]?.type.slice("job.".length) ?? "failed";
-    const finished = await transition(job, events, { deliveries: completion.jobCallbacks(job, status, result) });
-    if (finished?.batchId) await completion.closeBatch(finished.details.resourceOwner, finished.batchId);
   }
 
   return {
