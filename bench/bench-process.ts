@@ -99,27 +99,41 @@ function machineCpuMicros(): number {
  * Measures how busy the rest of the machine is: CPU used by processes other
  * than `pids` (this one is always counted as ours), in cores, between `start`
  * and `stop`. Other work on a 2-core machine distorts every number here, so
- * the runners print it beside their results.
+ * the runners print it beside their results. It also keeps what each of our
+ * processes used, so a runner can say where the machine's CPU went.
  */
 export function createForeignCpuMeter(pids: () => readonly number[]) {
-  const ours = () => [process.pid, ...pids()].reduce((sum, pid) => sum + processCpuMicros(pid), 0);
-  let start = { at: 0, machine: 0, ours: 0 };
+  const readOurs = () => new Map([process.pid, ...pids()].map((pid) => [pid, processCpuMicros(pid)]));
+  let start = { at: 0, machine: 0, ours: new Map<number, number>() };
   let totals = { wallMicros: 0, foreignMicros: 0 };
+  const used = new Map<number, number>();
   return {
     start() {
-      start = { at: performance.now(), machine: machineCpuMicros(), ours: ours() };
+      start = { at: performance.now(), machine: machineCpuMicros(), ours: readOurs() };
     },
     /** Adds the time since `start` to the totals. */
     stop() {
+      let ours = 0;
+      for (const [pid, micros] of readOurs()) {
+        const spent = micros - (start.ours.get(pid) ?? micros);
+        used.set(pid, (used.get(pid) ?? 0) + spent);
+        ours += spent;
+      }
       totals = {
         wallMicros: totals.wallMicros + (performance.now() - start.at) * 1000,
-        foreignMicros: totals.foreignMicros + Math.max(0, machineCpuMicros() - start.machine - (ours() - start.ours)),
+        foreignMicros: totals.foreignMicros + Math.max(0, machineCpuMicros() - start.machine - ours),
       };
     },
     /** Average cores used by other processes over all measured spans. */
     foreignCores: () => (totals.wallMicros === 0 ? 0 : totals.foreignMicros / totals.wallMicros),
+    /** CPU time (µs, all threads) process `pid` — this one or one of `pids` — used over all measured spans. */
+    usedMicros: (pid: number) => used.get(pid) ?? 0,
+    /** Wall time (µs) of all measured spans. */
+    wallMicros: () => totals.wallMicros,
   };
 }
+
+export type CpuMeter = ReturnType<typeof createForeignCpuMeter>;
 
 /** The median (upper median for an even count). */
 export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -1,4 +1,5 @@
 /** The results block of `npm run bench:jobs` for bench/README.md. */
+import { cpus } from "node:os";
 import { machineLine } from "./bench-process.js";
 import { type Distribution, ms } from "./delivery-stats.js";
 import type { PushOutcome } from "./push-load.js";
@@ -6,11 +7,20 @@ import type { PushOutcome } from "./push-load.js";
 /** Goals of issue 4 on the 2-core machine. */
 export const goals = { jobsPerSecond: 3_000, p99Ms: 100, itemsPerSecond: 10_000 } as const;
 
+/** CPU (µs, all threads) each of the three processes spent per call, job or item, and the cores they kept busy together. */
+export interface CpuShare {
+  readonly runner: number;
+  readonly server: number;
+  readonly sink: number;
+  readonly cores: number;
+}
+
 /** One round of bare echo calls. */
 export interface EchoPhase {
   readonly rate: number;
   readonly serverCpuPerCall: number;
   readonly errors: number;
+  readonly cpu: CpuShare;
 }
 
 /** One run of jobs, read back after they ended; times in ms. */
@@ -26,6 +36,7 @@ export interface JobPhase {
   readonly answered: Distribution;
   readonly serverCpuPerJob: number;
   readonly foreignCores: number;
+  readonly cpu: CpuShare;
 }
 
 /** One run of batches. */
@@ -41,6 +52,7 @@ export interface BatchPhase {
   readonly perBatch: Distribution;
   readonly serverCpuPerItem: number;
   readonly foreignCores: number;
+  readonly cpu: CpuShare;
 }
 
 /** What one server measured. */
@@ -89,6 +101,36 @@ function batchRow(run: ServerRun & { label: string }): string[] {
   ];
 }
 
+const total = (cpu: CpuShare) => cpu.runner + cpu.server + cpu.sink;
+/** The rate a unit of work costing `micros` of CPU reaches with every core busy on it. */
+const ceiling = (micros: number) => (cpus().length * 1_000_000) / micros;
+
+function cpuRows(run: ServerRun & { label: string }): string[] {
+  const echo: CpuShare = {
+    runner: mean(run.echo.map((phase) => phase.cpu.runner)),
+    server: mean(run.echo.map((phase) => phase.cpu.server)),
+    sink: mean(run.echo.map((phase) => phase.cpu.sink)),
+    cores: mean(run.echo.map((phase) => phase.cpu.cores)),
+  };
+  const row = (work: string, cpu: CpuShare, rate: number) =>
+    `| ${run.label} | ${work} | ${Math.round(cpu.runner)} | ${Math.round(cpu.server)} | ${Math.round(cpu.sink)} | ${Math.round(total(cpu))} | ` +
+    `${cpu.cores.toFixed(2)} | ${Math.round(ceiling(total(cpu)))} | ${Math.round(rate)} |`;
+  return [
+    row("echo call", echo, echoRate(run)),
+    row("job", run.jobs.cpu, run.jobs.jobsPerSecond),
+    ...(run.batches ? [row("batch item", run.batches.cpu, run.batches.itemsPerSecond)] : []),
+  ];
+}
+
+/**
+ * The least a job can cost the machine: what the bare echo costs the runner
+ * and the server per call (a job is one such call, and more) plus what the
+ * sink spends on one receipt.
+ */
+function jobFloor(run: ServerRun): number {
+  return mean(run.echo.map((phase) => phase.cpu.runner + phase.cpu.server)) + run.jobs.cpu.sink;
+}
+
 /** The whole block: machine and load, jobs against the echo, where a job's time goes, batches. */
 export function report(options: {
   jobConcurrency: number;
@@ -117,6 +159,20 @@ export function report(options: {
     "| ms | p50 | p90 | p99 | p99.9 | max |",
     "|---|---:|---:|---:|---:|---:|",
     ...runs.flatMap(latencyRows),
+    "",
+    "**Where the machine's CPU goes**: CPU time (µs, all threads) each process spent per echo call, job or batch item over its phase; " +
+      `cores: how many of the machine's ${cpus().length} the three kept busy together; ceiling: ${cpus().length} cores ÷ the total, the rate ` +
+      "this work would reach at this cost with every core busy on it.",
+    "",
+    "| server | per | runner µs | server µs | sink µs | total µs | cores busy | ceiling /s | measured /s |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...runs.flatMap(cpuRows),
+    "",
+    ...runs.map(
+      (run) =>
+        `${run.label}: a job costs at least one echo call at the runner and the server plus one receipt at the sink, ` +
+        `${Math.round(jobFloor(run))} µs: at most **${Math.round(ceiling(jobFloor(run)))} jobs/s** on this machine, whatever the server does.`,
+    ),
   ];
   if (batches) {
     lines.push(

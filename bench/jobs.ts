@@ -27,10 +27,10 @@
  */
 import { readFileSync } from "node:fs";
 import { defaultConfig, loadConfig } from "../server/config.js";
-import { type BenchServer, createForeignCpuMeter, startBenchServer, writeResultsBlock } from "./bench-process.js";
+import { type BenchServer, type CpuMeter, createForeignCpuMeter, startBenchServer, writeResultsBlock } from "./bench-process.js";
 import { distribution } from "./delivery-stats.js";
 import { type JsonClient, createEchoPusher, createJobPusher, createJsonClient, readJobs, runBatch, unfinishedJobs } from "./job-load.js";
-import { type BatchPhase, type EchoPhase, type JobPhase, type ServerRun, report } from "./jobs-report.js";
+import { type BatchPhase, type CpuShare, type EchoPhase, type JobPhase, type ServerRun, report } from "./jobs-report.js";
 import { pushAsFastAsPossible } from "./push-load.js";
 import { type Sink, startSink } from "./sink-client.js";
 
@@ -64,13 +64,28 @@ async function waitUntil(done: () => Promise<boolean>, pollMs: number, what: str
   }
 }
 
-async function echoPhase(server: BenchServer, client: JsonClient): Promise<EchoPhase> {
+/** What each of the three processes spent per unit of work over `meter`'s spans, and the cores they kept busy together. */
+function cpuShare(meter: CpuMeter, server: BenchServer, sink: Sink, units: number): CpuShare {
+  const [runner, serverMicros, sinkMicros] = [process.pid, server.pid, sink.pid].map((pid) => meter.usedMicros(pid)) as [number, number, number];
+  return {
+    runner: runner / units,
+    server: serverMicros / units,
+    sink: sinkMicros / units,
+    cores: (runner + serverMicros + sinkMicros) / meter.wallMicros(),
+  };
+}
+
+async function echoPhase(server: BenchServer, sink: Sink, client: JsonClient): Promise<EchoPhase> {
+  const meter = createForeignCpuMeter(() => [server.pid, sink.pid]);
   const before = server.cpuMicros();
+  meter.start();
   const push = await pushAsFastAsPossible(createEchoPusher(client), { count: jobCount, concurrency: clients, firstN: 0 });
+  meter.stop();
   return {
     rate: (push.accepted * 1000) / (push.finishedAt - push.startedAt),
     serverCpuPerCall: (server.cpuMicros() - before) / push.sent,
     errors: push.errors,
+    cpu: cpuShare(meter, server, sink, push.sent),
   };
 }
 
@@ -99,6 +114,7 @@ async function jobPhase(server: BenchServer, sink: Sink, client: JsonClient, fn:
     answered: distribution(push.responseMs),
     serverCpuPerJob: serverCpu / jobs.length,
     foreignCores: meter.foreignCores(),
+    cpu: cpuShare(meter, server, sink, jobs.length),
   };
 }
 
@@ -128,6 +144,7 @@ async function batchPhase(server: BenchServer, sink: Sink, client: JsonClient): 
     perBatch: distribution(batches.map((batch) => batch.completedAt - batch.createdAt)),
     serverCpuPerItem: (server.cpuMicros() - before) / items,
     foreignCores: meter.foreignCores(),
+    cpu: cpuShare(meter, server, sink, items),
   };
 }
 
@@ -137,13 +154,13 @@ async function measureServer(sink: Sink, env: Record<string, string>, nodeArgs: 
   const client = createJsonClient(server.baseUrl, clients + batchesInParallel);
   try {
     await bindFunctions(client, sink, ["bench-warm-up", "bench-job", "bench-batch"]);
-    await echoPhase(server, client); // warm-up of both paths
+    await echoPhase(server, sink, client); // warm-up of both paths
     await jobPhase(server, sink, client, "bench-warm-up", warmUpJobs);
-    const echoBefore = await echoPhase(server, client);
+    const echoBefore = await echoPhase(server, sink, client);
     log(`echo: ${Math.round(echoBefore.rate)} req/s`);
     const jobs = await jobPhase(server, sink, client, "bench-job", jobCount);
     log(`jobs: ${Math.round(jobs.jobsPerSecond)} jobs/s, p50 ${jobs.acceptToComplete.p50} ms, p99 ${jobs.acceptToComplete.p99} ms`);
-    const echoAfter = await echoPhase(server, client);
+    const echoAfter = await echoPhase(server, sink, client);
     log(`echo: ${Math.round(echoAfter.rate)} req/s`);
     const batches = batchCount === 0 ? undefined : await batchPhase(server, sink, client);
     if (batches) log(`batches: ${Math.round(batches.itemsPerSecond)} items/s`);
