@@ -43,6 +43,8 @@ export interface BenchServer {
   readonly pid: number;
   /** CPU time (user + system, µs) the server process has used so far, all threads (V8's GC helpers too). */
   cpuMicros(): number;
+  /** CPU time (µs) of its main thread alone: the event loop, which bounds what one process can do. */
+  mainThreadCpuMicros(): number;
   /** The main thread's event-loop time so far (ms): active (running callbacks) and idle (waiting). */
   eventLoop(): Promise<EventLoopTime>;
   /** SIGTERM, then waits for the process to exit (a `--cpu-prof` profile is written by then). */
@@ -69,6 +71,7 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
     baseUrl: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     cpuMicros: () => processCpuMicros(child.pid!),
+    mainThreadCpuMicros: () => processCpuMicros(child.pid!, child.pid!),
     async eventLoop() {
       const response = await fetch(`http://127.0.0.1:${port}/bench/event-loop`);
       return (await response.json()) as EventLoopTime;
@@ -83,9 +86,9 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const clockTicks = 100;
 
-/** CPU time (user + system, µs) process `pid` has used so far, from /proc. */
-export function processCpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+/** CPU time (user + system, µs) process `pid` — or only its thread `tid` — has used so far, from /proc. */
+export function processCpuMicros(pid: number, tid?: number): number {
+  const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicks;
 }
 

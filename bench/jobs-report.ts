@@ -11,6 +11,8 @@ export const goals = { jobsPerSecond: 3_000, p99Ms: 100, itemsPerSecond: 10_000 
 export interface CpuShare {
   readonly runner: number;
   readonly server: number;
+  /** The server's main thread alone (part of `server`). */
+  readonly serverMainThread: number;
   readonly sink: number;
   readonly cores: number;
 }
@@ -109,12 +111,14 @@ function cpuRows(run: ServerRun & { label: string }): string[] {
   const echo: CpuShare = {
     runner: mean(run.echo.map((phase) => phase.cpu.runner)),
     server: mean(run.echo.map((phase) => phase.cpu.server)),
+    serverMainThread: mean(run.echo.map((phase) => phase.cpu.serverMainThread)),
     sink: mean(run.echo.map((phase) => phase.cpu.sink)),
     cores: mean(run.echo.map((phase) => phase.cpu.cores)),
   };
   const row = (work: string, cpu: CpuShare, rate: number) =>
-    `| ${run.label} | ${work} | ${Math.round(cpu.runner)} | ${Math.round(cpu.server)} | ${Math.round(cpu.sink)} | ${Math.round(total(cpu))} | ` +
-    `${cpu.cores.toFixed(2)} | ${Math.round(ceiling(total(cpu)))} | ${Math.round(rate)} |`;
+    `| ${run.label} | ${work} | ${Math.round(cpu.runner)} | ${Math.round(cpu.server)} | ${Math.round(cpu.serverMainThread)} | ` +
+    `${Math.round(cpu.sink)} | ${Math.round(total(cpu))} | ${cpu.cores.toFixed(2)} | ${Math.round(ceiling(total(cpu)))} | ` +
+    `${Math.round(1_000_000 / cpu.serverMainThread)} | ${Math.round(rate)} |`;
   return [
     row("echo call", echo, echoRate(run)),
     row("job", run.jobs.cpu, run.jobs.jobsPerSecond),
@@ -160,12 +164,13 @@ export function report(options: {
     "|---|---:|---:|---:|---:|---:|",
     ...runs.flatMap(latencyRows),
     "",
-    "**Where the machine's CPU goes**: CPU time (µs, all threads) each process spent per echo call, job or batch item over its phase; " +
-      `cores: how many of the machine's ${cpus().length} the three kept busy together; ceiling: ${cpus().length} cores ÷ the total, the rate ` +
-      "this work would reach at this cost with every core busy on it.",
+    "**Where the machine's CPU goes**: CPU time (µs, all threads) each process spent per echo call, job or batch item over its phase, and " +
+      `the server's main thread alone; cores: how many of the machine's ${cpus().length} the three kept busy together; machine ceiling: ` +
+      `${cpus().length} cores ÷ the total, the rate this work would reach at this cost with every core busy on it; main-thread ceiling: ` +
+      "one second ÷ the main thread's share, the rate at which the server's event loop would be busy all the time.",
     "",
-    "| server | per | runner µs | server µs | sink µs | total µs | cores busy | ceiling /s | measured /s |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| server | per | runner µs | server µs | server main thread µs | sink µs | total µs | cores busy | machine ceiling /s | main-thread ceiling /s | measured /s |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...runs.flatMap(cpuRows),
     "",
     ...runs.map(

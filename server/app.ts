@@ -98,6 +98,7 @@ export interface AppOptions {
     | "deliveryLeaseMs"
     | "deliveryPollMs"
     | "interception"
+    | "callThreads"
     | "databasePath"
     | "jobConcurrency"
     | "jobLeaseMs"
@@ -163,6 +164,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     callbackSigningKey: callbackKey.key,
     targetAllow: targetAllowOf(config),
+    callThreads: config.callThreads,
     notMatchedByAll: managementServices,
     delivery: {
       schedule: config.deliverySchedule,

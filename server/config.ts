@@ -58,6 +58,8 @@ export interface Config {
   readonly deliveryPollMs: number;
   /** Run request/response executions on the server's own RPCs (off only for benchmarks). */
   readonly interception: boolean;
+  /** Worker threads that make the calls to targets (0: the main thread makes them). */
+  readonly callThreads: number;
   /** Most jobs running at once in this process. */
   readonly jobConcurrency: number;
   /** How long a job's lease lasts without a heartbeat; a job of a dead process is re-run after it. */
@@ -118,6 +120,7 @@ export const defaultConfig: Config = {
   deliveryLeaseMs: 30_000,
   deliveryPollMs: 1_000,
   interception: true,
+  callThreads: 1,
   jobConcurrency: 64,
   jobLeaseMs: 30_000,
   jobPollMs: 1_000,
@@ -174,6 +177,7 @@ const environmentKeys: Record<string, keyof Config> = {
   SWITCHYARD_DELIVERY_CONCURRENCY: "deliveryConcurrency",
   SWITCHYARD_DELIVERY_LEASE_MS: "deliveryLeaseMs",
   SWITCHYARD_DELIVERY_POLL_MS: "deliveryPollMs",
+  SWITCHYARD_CALL_THREADS: "callThreads",
   SWITCHYARD_JOB_CONCURRENCY: "jobConcurrency",
   SWITCHYARD_JOB_LEASE_MS: "jobLeaseMs",
   SWITCHYARD_JOB_POLL_MS: "jobPollMs",
@@ -204,6 +208,7 @@ const numericKeys = new Set<keyof Config>([
   "deliveryConcurrency",
   "deliveryLeaseMs",
   "deliveryPollMs",
+  "callThreads",
   "jobConcurrency",
   "jobLeaseMs",
   "jobPollMs",
@@ -240,6 +245,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`port must be 0..65535, not ${config.port}`);
   }
   rateLimitsOf(config);
+  if (!Number.isInteger(config.callThreads) || config.callThreads < 0 || config.callThreads > 64) {
+    throw new Error(`SWITCHYARD_CALL_THREADS (callThreads) must be an integer 0..64, not ${config.callThreads}`);
+  }
   if (!Number.isInteger(config.maxStreamsPerPrincipal) || config.maxStreamsPerPrincipal < 0) {
     throw new Error(`maxStreamsPerPrincipal must be an integer ≥ 0, not ${config.maxStreamsPerPrincipal}`);
   }

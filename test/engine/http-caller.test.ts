@@ -1,10 +1,13 @@
 /**
  * The caller against real local HTTP servers, and the outbound guard on real
- * connections: denied addresses never see a connection at all.
+ * connections: denied addresses never see a connection at all. Both callers
+ * run every case: the one in the calling thread and the one on a call thread
+ * (call-threads.ts, the server's default).
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { createThreadedHttpCaller } from "../../server/engine/call-threads.js";
 import { type HttpCaller, createHttpCaller, parseRetryAfter } from "../../server/engine/http-caller.js";
 import { createOutboundGuard, parseCidrList } from "../../server/engine/outbound-guard.js";
 
@@ -41,81 +44,86 @@ async function sink(handler: (request: IncomingMessage, response: ServerResponse
   return Object.assign(state, { url: `http://127.0.0.1:${port}/hook`, port });
 }
 
-function caller(allow = ["127.0.0.0/8"]): HttpCaller {
-  const created = createHttpCaller({ guard: createOutboundGuard({ allow }) });
-  callers.push(created);
-  return created;
-}
+const kinds = [
+  ["in the calling thread", (allow: string[]) => createHttpCaller({ guard: createOutboundGuard({ allow }) })],
+  ["on a call thread", (allow: string[]) => createThreadedHttpCaller({ threads: 1, allow })],
+] as const;
 
-const post = (url: string, timeoutMs = 2000) => ({ url, body: '{"a":1}', headers: { "content-type": "application/json" }, timeoutMs });
+describe.each(kinds)("http caller %s", (_kind, create) => {
+  function caller(allow = ["127.0.0.0/8"]): HttpCaller {
+    const created = create(allow);
+    callers.push(created);
+    return created;
+  }
 
-describe("http caller", () => {
-  it("POSTs the body with the headers and reads a 2xx answer", async () => {
-    const target = await sink((request, response) => response.writeHead(200, { "x-seen": String(request.method) }).end('{"ok":true}'));
+  const post = (url: string, timeoutMs = 2000) => ({ url, body: '{"a":1}', headers: { "content-type": "application/json" }, timeoutMs });
 
-    const result = await caller().call(post(target.url));
+  describe("calls", () => {
+    it("POSTs the body with the headers and reads a 2xx answer", async () => {
+      const target = await sink((request, response) => response.writeHead(200, { "x-seen": String(request.method) }).end('{"ok":true}'));
 
-    expect(result).toMatchObject({ ok: true, status: 200, headers: { "x-seen": "POST" } });
-    expect(Buffer.from(result.body!).toString()).toBe('{"ok":true}');
-    expect(target.bodies).toEqual(['{"a":1}']);
+      const result = await caller().call(post(target.url));
+
+      expect(result).toMatchObject({ ok: true, status: 200, headers: { "x-seen": "POST" } });
+      expect(Buffer.from(result.body!).toString()).toBe('{"ok":true}');
+      expect(target.bodies).toEqual(['{"a":1}']);
+    });
+
+    it("fails non-2xx answers and never follows a redirect", async () => {
+      const elsewhere = await sink((_request, response) => response.end("followed"));
+      const failing = await sink((_request, response) => response.writeHead(500).end("boom"));
+      const moving = await sink((_request, response) => response.writeHead(301, { location: elsewhere.url }).end());
+
+      const failed = await caller().call(post(failing.url));
+      const redirected = await caller().call(post(moving.url));
+
+      expect(failed).toMatchObject({ ok: false, status: 500, error: { code: "http_status" } });
+      expect(redirected).toMatchObject({ ok: false, status: 301, error: { code: "redirect" } });
+      expect(elsewhere.bodies).toEqual([]);
+    });
+
+    it("gives up on a target that never answers within the timeout", async () => {
+      const silent = await sink(() => undefined);
+
+      const result = await caller().call(post(silent.url, 200));
+
+      expect(result).toMatchObject({ ok: false, status: 0, error: { code: "timeout" } });
+      expect(result.latencyMs).toBeGreaterThanOrEqual(190);
+      expect(result.latencyMs).toBeLessThan(1500);
+    });
+
+    it("reads at most 1 MiB of a response and says it cut the rest", async () => {
+      const chatty = await sink((_request, response) => response.end(Buffer.alloc(2 * 1024 * 1024, 97)));
+
+      const result = await caller().call(post(chatty.url));
+
+      expect(result.ok).toBe(true);
+      expect(result.body?.byteLength).toBe(1024 * 1024);
+      expect(result.truncated).toBe(true);
+    });
+
+    it("reports Retry-After in seconds or as an HTTP date", async () => {
+      const busy = await sink((_request, response) => response.writeHead(429, { "retry-after": "7" }).end());
+
+      const result = await caller().call(post(busy.url));
+
+      expect(result).toMatchObject({ status: 429, retryAfterMs: 7000 });
+      expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:10 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(10_000);
+      expect(parseRetryAfter("soon")).toBeUndefined();
+    });
+
+    it("keeps connections alive across calls", async () => {
+      const target = await sink((_request, response) => response.end("ok"));
+      const client = caller();
+
+      for (let i = 0; i < 10; i++) expect((await client.call(post(target.url))).ok).toBe(true);
+
+      // undici releases a connection a tick after its response, so a pool of two may form; both are reused.
+      expect(target.connections).toBeLessThanOrEqual(2);
+    });
   });
 
-  it("fails non-2xx answers and never follows a redirect", async () => {
-    const elsewhere = await sink((_request, response) => response.end("followed"));
-    const failing = await sink((_request, response) => response.writeHead(500).end("boom"));
-    const moving = await sink((_request, response) => response.writeHead(301, { location: elsewhere.url }).end());
-
-    const failed = await caller().call(post(failing.url));
-    const redirected = await caller().call(post(moving.url));
-
-    expect(failed).toMatchObject({ ok: false, status: 500, error: { code: "http_status" } });
-    expect(redirected).toMatchObject({ ok: false, status: 301, error: { code: "redirect" } });
-    expect(elsewhere.bodies).toEqual([]);
-  });
-
-  it("gives up on a target that never answers within the timeout", async () => {
-    const silent = await sink(() => undefined);
-
-    const result = await caller().call(post(silent.url, 200));
-
-    expect(result).toMatchObject({ ok: false, status: 0, error: { code: "timeout" } });
-    expect(result.latencyMs).toBeGreaterThanOrEqual(190);
-    expect(result.latencyMs).toBeLessThan(1500);
-  });
-
-  it("reads at most 1 MiB of a response and says it cut the rest", async () => {
-    const chatty = await sink((_request, response) => response.end(Buffer.alloc(2 * 1024 * 1024, 97)));
-
-    const result = await caller().call(post(chatty.url));
-
-    expect(result.ok).toBe(true);
-    expect(result.body?.byteLength).toBe(1024 * 1024);
-    expect(result.truncated).toBe(true);
-  });
-
-  it("reports Retry-After in seconds or as an HTTP date", async () => {
-    const busy = await sink((_request, response) => response.writeHead(429, { "retry-after": "7" }).end());
-
-    const result = await caller().call(post(busy.url));
-
-    expect(result).toMatchObject({ status: 429, retryAfterMs: 7000 });
-    expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:10 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(10_000);
-    expect(parseRetryAfter("soon")).toBeUndefined();
-  });
-
-  it("keeps connections alive across calls", async () => {
-    const target = await sink((_request, response) => response.end("ok"));
-    const client = caller();
-
-    for (let i = 0; i < 10; i++) expect((await client.call(post(target.url))).ok).toBe(true);
-
-    // undici releases a connection a tick after its response, so a pool of two may form; both are reused.
-    expect(target.connections).toBeLessThanOrEqual(2);
-  });
-});
-
-describe("outbound guard", () => {
-  it("refuses loopback by address and by a name that resolves to it, before any connection", async () => {
+  it("is guarded: refuses loopback by address and by a name that resolves to it, before any connection", async () => {
     const target = await sink((_request, response) => response.end("should not be reached"));
     const guarded = caller([]);
 
@@ -128,7 +136,9 @@ describe("outbound guard", () => {
     expect(mapped.error?.code).toBe("denied");
     expect(target.connections).toBe(0);
   });
+});
 
+describe("outbound guard", () => {
   it("denies the private, link-local (cloud metadata), unique-local and multicast ranges by default", () => {
     const guard = createOutboundGuard();
     const denied = ["10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"];
