@@ -35,4 +35,13 @@ describe("loadConfig", () => {
   it("refuses a schedule entry that is not a duration", () => {
     expect(() => parseSchedule("SWITCHYARD_DELIVERY_SCHEDULE", "5s,soon")).toThrow(/SWITCHYARD_DELIVERY_SCHEDULE: "soon" is not a duration/);
   });
+
+  it("makes calls on one thread by default, reads SWITCHYARD_CALL_THREADS and refuses a count that is not 0..64", () => {
+    expect(loadConfig({}).callThreads).toBe(1);
+    expect(loadConfig({ SWITCHYARD_CALL_THREADS: "0" }).callThreads).toBe(0);
+    expect(loadConfig({ SWITCHYARD_CALL_THREADS: "4" }).callThreads).toBe(4);
+    for (const bad of ["-1", "1.5", "65"]) {
+      expect(() => loadConfig({ SWITCHYARD_CALL_THREADS: bad })).toThrow(/SWITCHYARD_CALL_THREADS \(callThreads\) must be an integer 0..64/);
+    }
+  });
 });
