@@ -29,6 +29,7 @@ import {
   startingProgress,
   terminalJobStatuses,
 } from "../domain/job.js";
+import type { ClaimStart } from "../store/job-store.js";
 import type { Store } from "../store/store.js";
 import type { StepFailure } from "./chain.js";
 import type { Engine } from "./engine.js";
@@ -59,6 +60,22 @@ export type RunJob = (fresh: Job, startedEarly: boolean, signal: AbortSignal) =>
 /** The `webhook-id` of step `index` of job `jobId`: the same in every attempt. */
 export function jobStepMessageId(owner: string, jobId: string, index: number): string {
   return `msg_${createHash("sha256").update(`${owner}\0${jobId}\0${index}`).digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * What a run would append first for a job claimed from the store — its
+ * `job.started` — for the claim to append in its own transaction (see
+ * `claimDueJobs`). Nothing for a job that has ended or whose function has no
+ * targets: its run deals with those.
+ */
+export function claimedJobStart(router: Engine["router"], subject: string): (job: Job) => ClaimStart | undefined {
+  return (job) => {
+    if (terminalJobStatuses.has(job.status)) return undefined;
+    const owner = job.details.resourceOwner;
+    const targets = router.functionTargets(owner, job.function);
+    if (!targets || targets.length === 0) return undefined;
+    return { actor: { resourceOwner: owner, subject }, events: decideStartJob(job, targets.length) };
+  };
 }
 
 /** Whether a failed interrupting step is worth another attempt. */

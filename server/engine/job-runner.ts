@@ -4,7 +4,9 @@
  *
  * - Jobs this process accepts are leased to it in the accepting transaction
  *   (while it has room), so they start right after COMMIT. Everything else —
- *   retries that fell due, jobs of a process that died — is claimed by polling.
+ *   batch items beyond the free places, retries that fell due, jobs of a
+ *   process that died — is claimed by polling, and started in the claim's
+ *   transaction.
  * - Admission (backpressure): when every place is taken, ExecuteJob waits for
  *   one, first come first served, for up to `admissionWaitMs` before it
  *   accepts the job anyway into the store's queue. Under sustained overload
@@ -24,7 +26,7 @@ import type { Store } from "../store/store.js";
 import type { Engine } from "./engine.js";
 import { createAdmissionQueue } from "./admission-queue.js";
 import { createJobCompletion } from "./job-completion.js";
-import { createJobRun } from "./job-run.js";
+import { claimedJobStart, createJobRun } from "./job-run.js";
 import { createLeasePool, newWorkerId } from "./lease-pool.js";
 
 export interface JobRunnerOptions {
@@ -66,7 +68,7 @@ export interface JobRunner {
 
 const systemSubject = "system:runner";
 
-/** A job to run; `startedEarly` when its accept already appended its start (it had a place here). */
+/** A job to run; `startedEarly` when its accept or its claim already appended its start. */
 type Run = { readonly job: Job; readonly startedEarly: boolean };
 
 /** Creates the runner; call `start()`. */
@@ -95,13 +97,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     maxBackoffMs: options.maxBackoffMs ?? 60_000,
     now,
   });
+  const startClaimed = claimedJobStart(engine.router, systemSubject);
   const pool = createLeasePool<Run>({
     concurrency: options.concurrency,
     pollMs: options.pollMs,
     claim: async (limit) => {
       const at = now();
-      const claimed = await store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) });
-      return claimed.map((job) => ({ job, startedEarly: false }));
+      // A claimed job is started in the claim's transaction: its run does not wait for a commit of its own.
+      const started = new Set<string>();
+      const claimed = await store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) }, (job) => {
+        const start = startClaimed(job);
+        if (start) started.add(key(job.details.resourceOwner, job.id));
+        return start;
+      });
+      return claimed.map((job) => ({ job, startedEarly: started.has(key(job.details.resourceOwner, job.id)) }));
     },
     nextDueAt: () => store.nextJobDueAt(),
     beforeClaim: () => completion.closeFinishedBatches(),

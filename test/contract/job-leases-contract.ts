@@ -1,6 +1,7 @@
 /** Contract: what runners do with jobs — claim, lease in the accepting append, renew, release; and pruning idempotency keys. */
 import { describe, expect, it } from "vitest";
 import { inMs, leaseOf } from "./delivery-fixtures.js";
+import { decideStartJob } from "../../server/domain/job.js";
 import { acceptJob, idsOf, jobSpec, retryJob, startJob, succeedJob } from "./job-fixtures.js";
 import { type StoreFactory, actorOf, nextMillisecond, orderEvent, ownerA, ownerB, useFreshStore } from "./fixtures.js";
 
@@ -30,6 +31,33 @@ export function describeJobLeasesContract(createStore: StoreFactory): void {
       expect(idsOf(rest)).toEqual(["j3"]);
       expect(none).toEqual([]);
       expect(idsOf(reclaimed)).toEqual(["j1", "j2"]);
+    });
+
+    it("starts the jobs it claims in the claim's transaction when asked, tells listeners, and claims nothing when a start fails", async () => {
+      const { store } = fresh;
+      await acceptJob(store, "j1");
+      await nextMillisecond();
+      await acceptJob(store, "j2");
+      const heard: string[] = [];
+      const unsubscribe = store.subscribe((events) => heard.push(...events.map((event) => `${event.aggregateId} ${event.type}`)));
+      const actor = actorOf(ownerA);
+
+      // j1's start is appended, then j2's start fails: the whole claim is rolled back, j1's start with it.
+      const refused = store.claimDueJobs(inMs(1_000), 5, leaseOf("runner-1"), (job) => {
+        if (job.id === "j2") throw new Error("no start for j2");
+        return { actor, events: decideStartJob(job, 2) };
+      });
+      await expect(refused).rejects.toThrow("no start for j2");
+      const claimed = await store.claimDueJobs(inMs(1_000), 5, leaseOf("runner-1"), (job) =>
+        job.id === "j1" ? { actor, events: decideStartJob(job, 2) } : undefined,
+      );
+      unsubscribe();
+
+      expect(idsOf(claimed)).toEqual(["j1", "j2"]);
+      expect(claimed[0]).toMatchObject({ status: "running", attempts: 1, details: { sequence: 2n } });
+      expect(claimed[0]).toEqual(await store.getJob(ownerA, "j1"));
+      expect(claimed[1]).toMatchObject({ status: "accepted", attempts: 0 });
+      expect(heard).toEqual(["j1 job.started"]);
     });
 
     it("hands each job to one of several concurrent claims", async () => {

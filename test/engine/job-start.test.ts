@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createJobCommands } from "../../server/commands/job-commands.js";
 import type { StoredEvent } from "../../server/domain/events.js";
+import type { Job } from "../../server/domain/job.js";
 import type { Target } from "../../server/domain/target.js";
 import type { Engine } from "../../server/engine/engine.js";
 import { createJobRunner } from "../../server/engine/job-runner.js";
@@ -26,7 +27,19 @@ const target = (id: string) => ({ id, name: id, state: "active" }) as Target;
 /** A runner with `places` places over a fresh store; `targets()` answers the function's targets on each lookup. */
 async function setUp(places: number, targets: () => Target[]) {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-job-start-"));
-  const store: Store = await createSqliteStore({ path: path.join(directory, "db.sqlite") });
+  const real: Store = await createSqliteStore({ path: path.join(directory, "db.sqlite") });
+  // Records what the runner appends on its own and what its claims answer.
+  const appendedTypes: string[][] = [];
+  const claimedJobs: Job[] = [];
+  const store: Store = {
+    ...real,
+    append: (request) => (appendedTypes.push(request.events.map((event) => event.type)), real.append(request)),
+    claimDueJobs: async (...args) => {
+      const jobs = await real.claimDueJobs(...args);
+      claimedJobs.push(...jobs);
+      return jobs;
+    },
+  };
   const engine: Pick<Engine, "router" | "runChain"> = {
     router: { functionTargets: () => targets() } as unknown as Engine["router"],
     async runChain(run) {
@@ -45,7 +58,7 @@ async function setUp(places: number, targets: () => Target[]) {
     fs.rmSync(directory, { recursive: true, force: true });
   });
   const typesOf = (jobId: string) => commits.map((events) => events.filter((event) => event.aggregateId === jobId).map((event) => event.type)).filter((types) => types.length > 0);
-  return { store, commands, typesOf };
+  return { store, commands, typesOf, appendedTypes, claimedJobs };
 }
 
 describe("a job's start", () => {
@@ -60,8 +73,8 @@ describe("a job's start", () => {
     expect(await store.getJob("default", job.id)).toMatchObject({ attempts: 1, startedAt: job.createdAt, progress: { total: 1, succeeded: 1 } });
   });
 
-  it("is a commit of its own for a job that waited in the store for a place", async () => {
-    const { store, commands, typesOf } = await setUp(1, () => [target("t1")]);
+  it("is committed with its claim for a job that waited in the store for a place", async () => {
+    const { store, commands, typesOf, appendedTypes, claimedJobs } = await setUp(1, () => [target("t1")]);
     const batch = await commands.executeBatch(actor, { items: [{ function: "f", input: {} }, { function: "f", input: {} }], includeResultSchema: false });
 
     expect(batch).toMatchObject({ status: "accepted", progress: { total: 2, pending: 2 } });
@@ -71,6 +84,9 @@ describe("a job's start", () => {
     expect(typesOf(items[0]!.id)).toEqual([["job.accepted", "job.started"], ["job.succeeded"]]);
     expect(typesOf(items[1]!.id)).toEqual([["job.accepted"], ["job.started"], ["job.succeeded"]]);
     expect(items.map((item) => item.attempts)).toEqual([1, 1]);
+    // The claim answered the second item already started, and the runner appended no start of its own.
+    expect(claimedJobs.find((job) => job.id === items[1]!.id)).toMatchObject({ status: "running", attempts: 1, progress: { running: 1 } });
+    expect(appendedTypes.filter((types) => types[0] === "job.started")).toEqual([]);
   });
 
   it("counts the steps again when the function's execution changed between the accept and the run", async () => {

@@ -14,8 +14,10 @@ import type { MasterKeys } from "../secrets/master-key.js";
 import { developmentMasterKeys } from "../secrets/master-key-source.js";
 import { createSecretBox } from "../secrets/secret-box.js";
 import type { Store } from "../store.js";
+import type { ClaimStart } from "../job-store.js";
+import { type Job, evolveJob } from "../../domain/job.js";
 import { createApiKeys } from "./api-keys.js";
-import { type AppendResult, createAppender } from "./append.js";
+import { type AppendResult, type Appender, createAppender } from "./append.js";
 import { createDeliveryQueries } from "./delivery-queries.js";
 import { createDeliveryWrites } from "./delivery-writes.js";
 import { createGroupCommit } from "./group-commit.js";
@@ -126,7 +128,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     getJob: async (owner, id) => jobs.getJob(owner, id),
     listJobs: async (owner, filter, page) => jobs.listJobs(owner, filter, page),
     getBatch: async (owner, id) => jobs.getBatch(owner, id),
-    claimDueJobs: (now, limit, lease) => groupCommit.write(() => jobWrites.claimDue(now, limit, lease)),
+    async claimDueJobs(now, limit, lease, start) {
+      if (!start) return groupCommit.write(() => jobWrites.claimDue(now, limit, lease));
+      const claimed = await groupCommit.write(
+        () => claimAndStart(jobWrites.claimDue(now, limit, lease), start, appendOne),
+        ({ appended }) => appended.forEach(notifyCommitted),
+      );
+      return claimed.jobs;
+    },
     renewJobLeases: (jobIds, lease) => groupCommit.write(() => jobWrites.renewLeases(jobIds, lease)),
     releaseJobLeases: (leaseOwner) => groupCommit.write(() => jobWrites.releaseLeases(leaseOwner)),
     nextJobDueAt: async () => jobs.nextDueAt(),
@@ -145,6 +154,31 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       logger?.info({ path: options.path }, "sqlite store closed");
     },
   };
+}
+
+/** Appends the start `start` gives each claimed job (inside the claim's transaction); answers the jobs as their starts left them. */
+function claimAndStart(
+  jobs: readonly Job[],
+  start: (job: Job) => ClaimStart | undefined,
+  appendOne: Appender,
+): { jobs: Job[]; appended: AppendResult[] } {
+  const appended: AppendResult[] = [];
+  const startedAt = new Date();
+  const answered = jobs.map((job) => {
+    const begin = start(job);
+    if (!begin || begin.events.length === 0) return job;
+    const result = appendOne(
+      {
+        actor: begin.actor,
+        events: [...begin.events],
+        expectations: [{ aggregateType: "job", aggregateId: job.id, sequence: job.details.sequence }],
+      },
+      startedAt,
+    );
+    appended.push(result);
+    return result.events.reduce<Job>((current, event) => evolveJob(current, event) ?? current, job);
+  });
+  return { jobs: answered, appended };
 }
 
 /**
