@@ -1,9 +1,9 @@
 /**
  * The body of one call thread (see call-threads.ts): an in-thread caller of
  * http-caller.ts built from the settings it was started with. It takes the
- * messages of one event-loop turn of the main thread at a time — calls to
- * make, calls to abort — and answers the calls that ended during one turn of
- * its own in one message.
+ * orders of the main thread a message at a time — calls to make, calls to
+ * abort — and answers the calls that ended during one turn of its own in one
+ * message.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { CallThreadSettings, ThreadAnswer, ThreadOrder } from "./call-threads.js";

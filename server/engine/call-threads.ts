@@ -6,9 +6,9 @@
  * that thread's CPU per call in the main thread, 4.5–5.5 µs handed to a
  * thread (bench/README.md, "Call threads").
  *
- * The calls made during one event-loop turn go to a thread in one message,
- * and each thread answers the calls that ended during one of its turns in
- * one message. An aborted signal reaches the thread as an order to abort.
+ * The calls made by one callback (with its microtasks) go to a thread in one
+ * message, and each thread answers the calls that ended during one of its
+ * turns in one message. An aborted signal reaches the thread as an order to abort.
  * A thread that dies fails its calls in flight as `network` errors, which a
  * job or delivery retries like any other, and is replaced; one that cannot
  * start fails every call, saying why.
@@ -42,7 +42,7 @@ export interface ThreadedHttpCaller extends HttpCaller {
   workers(): readonly Worker[];
 }
 
-/** Main thread → call thread, in one array per turn. */
+/** Main thread → call thread, in arrays: the orders of one callback. */
 export type ThreadOrder =
   | { readonly type: "call"; readonly id: number; readonly request: WireRequest; readonly aborted?: true }
   | { readonly type: "abort"; readonly id: number }
@@ -118,8 +118,10 @@ export function createThreadedHttpCaller(
   }
 
   function send(thread: CallThread, order: ThreadOrder): void {
+    // Sent when the running callback and its microtasks are done, not at the end of the turn: a
+    // busy turn lasts milliseconds, and waiting for it added them to every call (bench/README.md).
     if (thread.orders.length === 0) {
-      setImmediate(() => {
+      queueMicrotask(() => {
         const orders = thread.orders;
         thread.orders = [];
         if (orders.length > 0) thread.worker.postMessage(orders);
