@@ -146,9 +146,9 @@ export function createThreadedHttpCaller(
       if (answer.type === "ready") {
         thread.ready = true;
         started.resolve();
-      }
-      else if (answer.type === "closed") thread.closed?.();
-      else {
+      } else if (answer.type === "closed") {
+        thread.closed?.();
+      } else {
         for (const { id, result } of answer.results) {
           const pending = thread.pending.get(id);
           if (!pending) continue;
