@@ -3,6 +3,7 @@
  * (`SWITCHYARD_CONFIG`), then environment variables, each overriding the one before.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { RateLimitPolicy } from "./api/token-bucket.js";
 import { parseConfiguredApiKeys } from "./auth/configured-keys.js";
 import type { ApiKey } from "./domain/api-key.js";
@@ -58,7 +59,7 @@ export interface Config {
   readonly deliveryPollMs: number;
   /** Run request/response executions on the server's own RPCs (off only for benchmarks). */
   readonly interception: boolean;
-  /** Worker threads that make the calls to targets (0: the main thread makes them). */
+  /** Worker threads that make the calls to targets (0: the main thread makes them); default 1, 0 on a one-core machine. */
   readonly callThreads: number;
   /** Most jobs running at once in this process. */
   readonly jobConcurrency: number;
@@ -120,7 +121,8 @@ export const defaultConfig: Config = {
   deliveryLeaseMs: 30_000,
   deliveryPollMs: 1_000,
   interception: true,
-  callThreads: 1,
+  // On one core a call thread would only take turns with the main thread.
+  callThreads: availableParallelism() > 1 ? 1 : 0,
   jobConcurrency: 64,
   jobLeaseMs: 30_000,
   jobPollMs: 1_000,
