@@ -107,7 +107,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const started = new Set<string>();
       const claimed = await store.claimDueJobs(at, limit, { owner: workerId, until: new Date(at.getTime() + options.leaseMs) }, (job) => {
         const start = startClaimed(job);
-        if (start) started.add(key(job.details.resourceOwner, job.id));
+        if (start && start.events.length > 0) started.add(key(job.details.resourceOwner, job.id));
         return start;
       });
       return claimed.map((job) => ({ job, startedEarly: started.has(key(job.details.resourceOwner, job.id)) }));
