@@ -10,9 +10,12 @@ import { callOk, useCrashFixture } from "../support/spawned-server.js";
 const jobCount = 1000;
 
 const crash = useCrashFixture("switchyard-job-crash-", {
-  // Few jobs in flight against a slow sink, so the kill lands mid-way;
-  // short leases and polls, so the restart reclaims at once.
+  // Few jobs in flight against a slow sink, so the kill lands mid-way; no
+  // admission wait, so the 1,000 accepts do not keep pace with the runs (with
+  // it, ExecuteJob waits for a place and the last jobs may have run by the
+  // kill); short leases and polls, so the restart reclaims at once.
   SWITCHYARD_JOB_CONCURRENCY: "8",
+  SWITCHYARD_JOB_ADMISSION_WAIT_MS: "0",
   SWITCHYARD_JOB_LEASE_MS: "600",
   SWITCHYARD_JOB_POLL_MS: "50",
 });
