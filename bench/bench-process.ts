@@ -43,8 +43,6 @@ export interface BenchServer {
   readonly pid: number;
   /** CPU time (user + system, µs) the server process has used so far, all threads (V8's GC helpers too). */
   cpuMicros(): number;
-  /** CPU time (µs) of its main thread alone: the event loop, which bounds what one process can do. */
-  mainThreadCpuMicros(): number;
   /** The main thread's event-loop time so far (ms): active (running callbacks) and idle (waiting). */
   eventLoop(): Promise<EventLoopTime>;
   /** SIGTERM, then waits for the process to exit (a `--cpu-prof` profile is written by then). */
@@ -71,7 +69,6 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
     baseUrl: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     cpuMicros: () => processCpuMicros(child.pid!),
-    mainThreadCpuMicros: () => processCpuMicros(child.pid!, child.pid!),
     async eventLoop() {
       const response = await fetch(`http://127.0.0.1:${port}/bench/event-loop`);
       return (await response.json()) as EventLoopTime;
@@ -103,13 +100,15 @@ function machineCpuMicros(): number {
  * than `pids` (this one is always counted as ours), in cores, between `start`
  * and `stop`. Other work on a 2-core machine distorts every number here, so
  * the runners print it beside their results. It also keeps what each of our
- * processes used, so a runner can say where the machine's CPU went.
+ * processes used, all threads and its main thread (the event loop, which
+ * bounds what one process can do), so a runner can say where the machine's
+ * CPU went.
  */
 export function createForeignCpuMeter(pids: () => readonly number[]) {
-  const readOurs = () => new Map([process.pid, ...pids()].map((pid) => [pid, processCpuMicros(pid)]));
-  let start = { at: 0, machine: 0, ours: new Map<number, number>() };
+  const readOurs = () => new Map([process.pid, ...pids()].map((pid) => [pid, { all: processCpuMicros(pid), main: processCpuMicros(pid, pid) }]));
+  let start = { at: 0, machine: 0, ours: new Map<number, { all: number; main: number }>() };
   let totals = { wallMicros: 0, foreignMicros: 0 };
-  const used = new Map<number, number>();
+  const used = new Map<number, { all: number; main: number }>();
   return {
     start() {
       start = { at: performance.now(), machine: machineCpuMicros(), ours: readOurs() };
@@ -117,10 +116,11 @@ export function createForeignCpuMeter(pids: () => readonly number[]) {
     /** Adds the time since `start` to the totals. */
     stop() {
       let ours = 0;
-      for (const [pid, micros] of readOurs()) {
-        const spent = micros - (start.ours.get(pid) ?? micros);
-        used.set(pid, (used.get(pid) ?? 0) + spent);
-        ours += spent;
+      for (const [pid, now] of readOurs()) {
+        const before = start.ours.get(pid) ?? now;
+        const sum = used.get(pid) ?? { all: 0, main: 0 };
+        used.set(pid, { all: sum.all + now.all - before.all, main: sum.main + now.main - before.main });
+        ours += now.all - before.all;
       }
       totals = {
         wallMicros: totals.wallMicros + (performance.now() - start.at) * 1000,
@@ -130,7 +130,9 @@ export function createForeignCpuMeter(pids: () => readonly number[]) {
     /** Average cores used by other processes over all measured spans. */
     foreignCores: () => (totals.wallMicros === 0 ? 0 : totals.foreignMicros / totals.wallMicros),
     /** CPU time (µs, all threads) process `pid` — this one or one of `pids` — used over all measured spans. */
-    usedMicros: (pid: number) => used.get(pid) ?? 0,
+    usedMicros: (pid: number) => used.get(pid)?.all ?? 0,
+    /** The same for its main thread alone. */
+    mainThreadMicros: (pid: number) => used.get(pid)?.main ?? 0,
     /** Wall time (µs) of all measured spans. */
     wallMicros: () => totals.wallMicros,
   };

@@ -20,7 +20,6 @@ export interface CpuShare {
 /** One round of bare echo calls. */
 export interface EchoPhase {
   readonly rate: number;
-  readonly serverCpuPerCall: number;
   readonly errors: number;
   readonly cpu: CpuShare;
 }
@@ -36,7 +35,6 @@ export interface JobPhase {
   readonly startToComplete: Distribution;
   /** ExecuteJob response times at the client. */
   readonly answered: Distribution;
-  readonly serverCpuPerJob: number;
   readonly foreignCores: number;
   readonly cpu: CpuShare;
 }
@@ -52,7 +50,6 @@ export interface BatchPhase {
   readonly itemsPerSecond: number;
   /** Each batch's `createdAt → completedAt`. */
   readonly perBatch: Distribution;
-  readonly serverCpuPerItem: number;
   readonly foreignCores: number;
   readonly cpu: CpuShare;
 }
@@ -68,7 +65,7 @@ const verdict = (meets: boolean) => (meets ? "meets" : "**missed**");
 const dist = (d: Distribution) => `${ms(d.p50)} | ${ms(d.p90)} | ${ms(d.p99)} | ${ms(d.p999)} | ${ms(d.max)}`;
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const echoRate = (run: ServerRun) => mean(run.echo.map((echo) => echo.rate));
-const echoCpu = (run: ServerRun) => mean(run.echo.map((echo) => echo.serverCpuPerCall));
+const echoCpu = (run: ServerRun) => mean(run.echo.map((echo) => echo.cpu.server));
 
 function jobRow(run: ServerRun & { label: string }): string {
   const { jobs } = run;
@@ -78,7 +75,7 @@ function jobRow(run: ServerRun & { label: string }): string {
   return (
     `| ${run.label} | ${Math.round(echoRate(run))} | **${Math.round(jobs.jobsPerSecond)}** | **${(jobs.jobsPerSecond / echoRate(run)).toFixed(3)}** | ` +
     `${ms(jobs.acceptToComplete.p50)} | **${ms(jobs.acceptToComplete.p99)}** | ${verdict(meets)} | ${complete} | ${errors} | ` +
-    `${Math.round(echoCpu(run))} | ${Math.round(jobs.serverCpuPerJob)} | ${jobs.foreignCores.toFixed(2)} |`
+    `${Math.round(echoCpu(run))} | ${Math.round(jobs.cpu.server)} | ${jobs.foreignCores.toFixed(2)} |`
   );
 }
 
@@ -99,7 +96,7 @@ function batchRow(run: ServerRun & { label: string }): string[] {
   return [
     `| ${run.label} | ${batches.items} | **${Math.round(batches.itemsPerSecond)}** | ${verdict(batches.itemsPerSecond >= goals.itemsPerSecond && batches.allSucceeded)} | ` +
       `${batches.succeeded}${batches.allSucceeded ? "" : " (**not all**)"} | ${ms(batches.perBatch.p50)} / ${ms(batches.perBatch.max)} | ` +
-      `${Math.round(batches.serverCpuPerItem)} | ${batches.foreignCores.toFixed(2)} |`,
+      `${Math.round(batches.cpu.server)} | ${batches.foreignCores.toFixed(2)} |`,
   ];
 }
 

@@ -65,12 +65,12 @@ async function waitUntil(done: () => Promise<boolean>, pollMs: number, what: str
 }
 
 /** What each of the three processes spent per unit of work over `meter`'s spans, and the cores they kept busy together. */
-function cpuShare(meter: CpuMeter, server: BenchServer, sink: Sink, units: number, serverMainThread: number): CpuShare {
+function cpuShare(meter: CpuMeter, server: BenchServer, sink: Sink, units: number): CpuShare {
   const [runner, serverMicros, sinkMicros] = [process.pid, server.pid, sink.pid].map((pid) => meter.usedMicros(pid)) as [number, number, number];
   return {
     runner: runner / units,
     server: serverMicros / units,
-    serverMainThread: serverMainThread / units,
+    serverMainThread: meter.mainThreadMicros(server.pid) / units,
     sink: sinkMicros / units,
     cores: (runner + serverMicros + sinkMicros) / meter.wallMicros(),
   };
@@ -78,33 +78,25 @@ function cpuShare(meter: CpuMeter, server: BenchServer, sink: Sink, units: numbe
 
 async function echoPhase(server: BenchServer, sink: Sink, client: JsonClient): Promise<EchoPhase> {
   const meter = createForeignCpuMeter(() => [server.pid, sink.pid]);
-  const before = server.cpuMicros();
-  const mainBefore = server.mainThreadCpuMicros();
   meter.start();
   const push = await pushAsFastAsPossible(createEchoPusher(client), { count: jobCount, concurrency: clients, firstN: 0 });
   meter.stop();
-  const mainThread = server.mainThreadCpuMicros() - mainBefore;
   return {
     rate: (push.accepted * 1000) / (push.finishedAt - push.startedAt),
-    serverCpuPerCall: (server.cpuMicros() - before) / push.sent,
     errors: push.errors,
-    cpu: cpuShare(meter, server, sink, push.sent, mainThread),
+    cpu: cpuShare(meter, server, sink, push.sent),
   };
 }
 
 async function jobPhase(server: BenchServer, sink: Sink, client: JsonClient, fn: string, count: number): Promise<JobPhase> {
   await sink.reset();
   const meter = createForeignCpuMeter(() => [server.pid, sink.pid]);
-  const serverBefore = server.cpuMicros();
-  const mainBefore = server.mainThreadCpuMicros();
   meter.start();
   const push = await pushAsFastAsPossible(createJobPusher(client, fn), { count, concurrency: clients, firstN: 0 });
   // The sink's count costs the server nothing; ListJobs runs only once every step has arrived.
   await waitUntil(async () => (await sink.count()).total >= push.accepted, 20, "the jobs' webhook calls");
   await waitUntil(async () => (await unfinishedJobs(client, fn)) === 0, 20, "the jobs to end");
   meter.stop();
-  const serverCpu = server.cpuMicros() - serverBefore;
-  const mainThread = server.mainThreadCpuMicros() - mainBefore;
   const jobs = await readJobs(client, fn);
   const first = Math.min(...jobs.map((job) => job.createdAt));
   const last = Math.max(...jobs.map((job) => job.completedAt));
@@ -117,17 +109,14 @@ async function jobPhase(server: BenchServer, sink: Sink, client: JsonClient, fn:
     acceptToStart: distribution(jobs.map((job) => job.startedAt - job.createdAt)),
     startToComplete: distribution(jobs.map((job) => job.completedAt - job.startedAt)),
     answered: distribution(push.responseMs),
-    serverCpuPerJob: serverCpu / jobs.length,
     foreignCores: meter.foreignCores(),
-    cpu: cpuShare(meter, server, sink, jobs.length, mainThread),
+    cpu: cpuShare(meter, server, sink, jobs.length),
   };
 }
 
 async function batchPhase(server: BenchServer, sink: Sink, client: JsonClient): Promise<BatchPhase> {
   await sink.reset();
   const meter = createForeignCpuMeter(() => [server.pid, sink.pid]);
-  const before = server.cpuMicros();
-  const mainBefore = server.mainThreadCpuMicros();
   meter.start();
   let next = 0;
   const batches: Awaited<ReturnType<typeof runBatch>>[] = [];
@@ -136,7 +125,6 @@ async function batchPhase(server: BenchServer, sink: Sink, client: JsonClient): 
   };
   await Promise.all(Array.from({ length: batchesInParallel }, worker));
   meter.stop();
-  const mainThread = server.mainThreadCpuMicros() - mainBefore;
   const items = batches.reduce((sum, batch) => sum + batch.total, 0);
   const first = Math.min(...batches.map((batch) => batch.createdAt));
   const last = Math.max(...batches.map((batch) => batch.completedAt));
@@ -149,9 +137,8 @@ async function batchPhase(server: BenchServer, sink: Sink, client: JsonClient): 
     allSucceeded: batches.every((batch) => batch.status === "JOB_STATUS_SUCCEEDED"),
     itemsPerSecond: (items * 1000) / (last - first),
     perBatch: distribution(batches.map((batch) => batch.completedAt - batch.createdAt)),
-    serverCpuPerItem: (server.cpuMicros() - before) / items,
     foreignCores: meter.foreignCores(),
-    cpu: cpuShare(meter, server, sink, items, mainThread),
+    cpu: cpuShare(meter, server, sink, items),
   };
 }
 

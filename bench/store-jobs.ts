@@ -15,7 +15,7 @@
  * accept until the last one succeeded: the main thread's (the event loop,
  * what bounds a server's throughput) and the whole process's.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createJobCommands } from "../server/commands/job-commands.js";
@@ -23,6 +23,7 @@ import type { Target } from "../server/domain/target.js";
 import type { Engine } from "../server/engine/engine.js";
 import { createJobRunner } from "../server/engine/job-runner.js";
 import { createSqliteStore } from "../server/store/sqlite/sqlite-store.js";
+import { processCpuMicros } from "./bench-process.js";
 
 const jobCount = Number(process.env.STORE_JOBS ?? 20_000);
 const batchCount = Number(process.env.STORE_BATCHES ?? 20);
@@ -58,11 +59,8 @@ runner.start();
 // The runner's timers do not keep a process alive (a server's socket does).
 const keepAlive = setInterval(() => {}, 1_000);
 
-/** CPU µs of this process's main thread (the event loop), from /proc: the other threads are V8's and libuv's. */
-function mainThreadCpuMicros(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in clock ticks of 10 ms
-}
+/** CPU µs of this process's main thread (the event loop): the other threads are V8's and libuv's. */
+const mainThreadCpuMicros = () => processCpuMicros(process.pid, process.pid);
 
 async function measure(count: number, load: () => Promise<void>): Promise<{ cpu: number; mainThread: number; wall: number }> {
   finished = 0;
