@@ -12,12 +12,7 @@ import { createOutboundGuard } from "./outbound-guard.js";
 
 const port = parentPort!;
 const settings = (workerData as { settings: CallThreadSettings }).settings;
-const caller = createHttpCaller({
-  guard: createOutboundGuard({ ...(settings.allow ? { allow: settings.allow } : {}), ...(settings.deny ? { deny: settings.deny } : {}) }),
-  ...(settings.bodyLimitBytes !== undefined ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
-  ...(settings.connectionsPerOrigin !== undefined ? { connectionsPerOrigin: settings.connectionsPerOrigin } : {}),
-  ...(settings.userAgent !== undefined ? { userAgent: settings.userAgent } : {}),
-});
+const caller = createHttpCaller({ guard: createOutboundGuard(settings.allow ? { allow: settings.allow } : {}) });
 
 /** Calls in flight, by id, with what aborts them. */
 const inFlight = new Map<number, AbortController>();

@@ -20,15 +20,10 @@ import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
 
-/** What a call thread builds its caller from: only data, as it crosses to the thread. */
+/** What a call thread builds its caller from (the caller's other settings keep their defaults): only data, as it crosses to the thread. */
 export interface CallThreadSettings {
-  /** CIDR ranges targets may reach despite the deny list. */
+  /** CIDR ranges targets may reach despite the outbound guard's deny list. */
   readonly allow?: readonly string[];
-  /** Denied CIDR ranges (default: the outbound guard's). */
-  readonly deny?: readonly string[];
-  readonly bodyLimitBytes?: number;
-  readonly connectionsPerOrigin?: number;
-  readonly userAgent?: string;
 }
 
 /** A call as it crosses to a thread: no signal, and no target id (metrics stay in the main thread). */

@@ -65,12 +65,11 @@ export function jobStepMessageId(owner: string, jobId: string, index: number): s
 /**
  * What a run would append first for a job claimed from the store — its
  * `job.started` — for the claim to append in its own transaction (see
- * `claimDueJobs`). Nothing for a job that has ended or whose function has no
- * targets: its run deals with those.
+ * `claimDueJobs`). Nothing for a job whose function has no targets: its run
+ * fails it.
  */
 export function claimedJobStart(router: Engine["router"], subject: string): (job: Job) => ClaimStart | undefined {
   return (job) => {
-    if (terminalJobStatuses.has(job.status)) return undefined;
     const owner = job.details.resourceOwner;
     const targets = router.functionTargets(owner, job.function);
     if (!targets || targets.length === 0) return undefined;
