@@ -2,8 +2,8 @@
  * Appending events: expectations checked, sequences assigned, events inserted
  * and projections applied, the deliveries they cause written to the outbox,
  * and the jobs leased that the request hands to a runner, all in one
- * `BEGIN IMMEDIATE` transaction: the group commit's, in a savepoint of its own
- * (group-commit.ts).
+ * `BEGIN IMMEDIATE` transaction: the group commit's (group-commit.ts), which
+ * may run an append twice when another write of its group fails.
  */
 import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";

@@ -1,8 +1,8 @@
 /**
  * The dispatcher's writes to the outbox: claiming due deliveries, recording
  * outcomes, releasing leases, and scheduling deliveries again. Synchronous and
- * without a transaction of their own: the group commit runs each in its own
- * savepoint of a shared `BEGIN IMMEDIATE` transaction, so concurrent claims
+ * without a transaction of their own: the group commit runs each inside a
+ * shared `BEGIN IMMEDIATE` transaction (group-commit.ts), so concurrent claims
  * never see each other's rows as free.
  */
 import type Sqlite from "better-sqlite3";

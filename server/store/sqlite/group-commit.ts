@@ -1,13 +1,22 @@
 /**
  * Group commit: writes that arrive during one turn of the event loop —
  * appends, delivery claims, outcomes, redeliveries — are run in a single
- * `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint (better-sqlite3
- * turns a transaction function called inside another into a savepoint), so a
- * failing write — a broken expectation, a taken name — rolls back alone and
- * the others commit. The commit is most of a write's cost; a group pays it
- * once. Nothing is acknowledged before its group's COMMIT, and each write's
- * `committed` callback (the listeners of an append) runs after it, in queue
- * order, before that write's promise resolves.
+ * `BEGIN IMMEDIATE … COMMIT`. The commit is most of a write's cost; a group
+ * pays it once. Nothing is acknowledged before its group's COMMIT, and each
+ * write's `committed` callback (the listeners of an append) runs after it, in
+ * queue order, before that write's promise resolves.
+ *
+ * A failing write — a broken expectation, a taken name — must roll back alone
+ * while the others commit. A savepoint around every write would do that, but
+ * a page changed inside a savepoint is first copied to the statement journal,
+ * which cost 10–20 % of a job's store time (bench:store). Writes rarely fail,
+ * so a group first runs without savepoints; when one of its writes throws,
+ * the whole transaction rolls back and the group runs again with a savepoint
+ * around each write (better-sqlite3 turns a transaction function called
+ * inside another into one). A write may therefore run twice, so it must be a
+ * function of the database alone: what it changes in memory it may change
+ * only idempotently (the runner's set of started jobs), and nothing outside
+ * the database may happen before its promise resolves.
  */
 import type Sqlite from "better-sqlite3";
 
@@ -37,8 +46,21 @@ export function createGroupCommit(db: Sqlite.Database): GroupCommit {
   let pending: Pending[] = [];
   let scheduled: NodeJS.Immediate | undefined;
 
+  /** Thrown out of {@link writeTogether} to roll it back when one of its writes threw `error`. */
+  class WriteFailed {
+    constructor(readonly error: unknown) {}
+  }
+  const writeTogether = db.transaction((group: readonly Pending[]): Outcome[] =>
+    group.map((item) => {
+      try {
+        return { result: item.run() };
+      } catch (error) {
+        throw new WriteFailed(error);
+      }
+    }),
+  );
   const inSavepoint = db.transaction((run: () => unknown): unknown => run());
-  const writeGroup = db.transaction((group: readonly Pending[]): Outcome[] =>
+  const writeEachAlone = db.transaction((group: readonly Pending[]): Outcome[] =>
     group.map((item) => {
       try {
         return { result: inSavepoint(item.run) };
@@ -48,6 +70,17 @@ export function createGroupCommit(db: Sqlite.Database): GroupCommit {
     }),
   );
 
+  function writeGroup(group: readonly Pending[]): Outcome[] {
+    try {
+      return writeTogether.immediate(group);
+    } catch (failed) {
+      if (!(failed instanceof WriteFailed)) throw failed;
+      // A group of one has nothing to keep: its write's error is its outcome.
+      if (group.length === 1) return [{ error: failed.error }];
+      return writeEachAlone.immediate(group);
+    }
+  }
+
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
     scheduled = undefined;
@@ -56,7 +89,7 @@ export function createGroupCommit(db: Sqlite.Database): GroupCommit {
     if (group.length === 0) return;
     let outcomes: Outcome[];
     try {
-      outcomes = writeGroup.immediate(group);
+      outcomes = writeGroup(group);
     } catch (error) {
       // The group's own BEGIN or COMMIT failed (e.g. SQLITE_BUSY): nothing was written.
       for (const item of group) item.reject(error);

@@ -184,10 +184,11 @@ function claimAndStart(
 /**
  * WAL lets readers run beside the single writer; `synchronous = NORMAL` is
  * durable across application crashes in WAL mode (only a power loss can drop
- * the last commits). Every write of a group commit runs in a savepoint, whose
- * statement journal is a temporary file unless `temp_store = MEMORY`: in a
- * file it cost a write syscall per page first touched, half of a job's
- * store time (bench/store-jobs.ts). Integers are read as bigint so positions
+ * the last commits). Statement journals (a savepoint's, when the group commit
+ * reruns a group whose write failed, and a multi-row statement's) are
+ * temporary files unless `temp_store = MEMORY`: in a file the savepoints
+ * cost a write syscall per page first touched, half of a job's store time
+ * (bench/store-jobs.ts). Integers are read as bigint so positions
  * and sequences never lose precision.
  */
 function openDatabase(path: string, busyTimeoutMs: number): Sqlite.Database {
