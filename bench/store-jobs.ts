@@ -18,46 +18,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createJobCommands } from "../server/commands/job-commands.js";
-import type { Target } from "../server/domain/target.js";
-import type { Engine } from "../server/engine/engine.js";
-import { createJobRunner } from "../server/engine/job-runner.js";
-import { createSqliteStore } from "../server/store/sqlite/sqlite-store.js";
 import { processCpuMicros } from "./bench-process.js";
+import { batchSize, createStoreHarness } from "./store-harness.js";
 
 const jobCount = Number(process.env.STORE_JOBS ?? 20_000);
 const batchCount = Number(process.env.STORE_BATCHES ?? 20);
 const callers = 32;
-const batchSize = 1_000;
 const batchesAtOnce = 4;
 
 const dir = mkdtempSync(join(tmpdir(), "store-jobs-"));
-const store = await createSqliteStore({ path: join(dir, "bench.db") });
-const actor = { resourceOwner: "default", subject: "bench" };
-const input = { orderId: 42, items: ["a", "b"] };
-const target = { id: "sink", name: "sink", state: "active" } as Target;
-const engine: Pick<Engine, "router" | "runChain"> = {
-  router: { functionTargets: () => [target] } as unknown as Engine["router"],
-  async runChain(run) {
-    await run.onStep?.(0, undefined);
-    return { payload: null, ignoredFailures: [] };
-  },
-};
-const runner = createJobRunner({ store, engine, concurrency: 64, leaseMs: 30_000, pollMs: 1_000, admissionWaitMs: 1_000 });
-const commands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: 3 });
+const harness = await createStoreHarness(join(dir, "bench.db"));
 let finished = 0;
 let allFinished: (() => void) | undefined;
 let expected = 0;
-const batchWaiters = new Map<string, () => void>();
-store.subscribe((events) => {
-  for (const event of events) {
-    if (event.type === "job.succeeded" && ++finished === expected) allFinished?.();
-    if (event.type === "batch.completed") batchWaiters.get(event.aggregateId)?.();
-  }
+harness.onSucceeded(() => {
+  if (++finished === expected) allFinished?.();
 });
-runner.start();
-// The runner's timers do not keep a process alive (a server's socket does).
-const keepAlive = setInterval(() => {}, 1_000);
 
 /** CPU µs of this process's main thread (the event loop): the other threads are V8's and libuv's. */
 const mainThreadCpuMicros = () => processCpuMicros(process.pid, process.pid);
@@ -82,41 +58,16 @@ async function measure(count: number, load: () => Promise<void>): Promise<{ cpu:
 const report = (what: string, per: string, { cpu, mainThread, wall }: { cpu: number; mainThread: number; wall: number }) =>
   console.log(`${what}: ${wall.toFixed(1)} µs of wall clock per ${per}; CPU per ${per} ${mainThread.toFixed(1)} µs on the main thread, ${cpu.toFixed(1)} µs in all`);
 
-function jobs(count: number): () => Promise<void> {
-  return async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: callers }, async () => {
-        while (next++ < count) await commands.executeJob(actor, { function: "bench-job", input, async: true, includeResultSchema: false });
-      }),
-    );
-  };
+/** Accepts `count` jobs; every accept must succeed. */
+async function jobs(count: number): Promise<void> {
+  const [error] = await harness.acceptJobs(count, callers);
+  if (error !== undefined) throw error;
 }
 
-function batches(count: number): () => Promise<void> {
-  const items = Array.from({ length: batchSize }, (_, index) => ({ function: "bench-batch", input: { ...input, index } }));
-  return async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: batchesAtOnce }, async () => {
-        while (next++ < count) {
-          // Closed loop, as in bench:jobs: the next batch once this one completed.
-          const batch = await commands.executeBatch(actor, { items, includeResultSchema: false });
-          await new Promise<void>((resolve) => batchWaiters.set(batch.id, resolve));
-        }
-      }),
-    );
-  };
-}
-
-await measure(2_000, jobs(2_000));
-if (jobCount > 0) {
-  report(`${jobCount} jobs`, "job", await measure(jobCount, jobs(jobCount)));
-}
+await measure(2_000, () => jobs(2_000));
+if (jobCount > 0) report(`${jobCount} jobs`, "job", await measure(jobCount, () => jobs(jobCount)));
 if (batchCount > 0) {
-  report(`${batchCount} batches of ${batchSize}`, "item", await measure(batchCount * batchSize, batches(batchCount)));
+  report(`${batchCount} batches of ${batchSize}`, "item", await measure(batchCount * batchSize, () => harness.runBatches(batchCount, batchesAtOnce)));
 }
-clearInterval(keepAlive);
-await runner.stop(1_000);
-await store.close();
+await harness.close();
 rmSync(dir, { recursive: true });
