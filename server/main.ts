@@ -1,5 +1,6 @@
 /**
- * Entry point: config → store → app → listen; graceful shutdown on SIGTERM/SIGINT.
+ * Entry point: config → the database's server lock → store → app → listen;
+ * graceful shutdown on SIGTERM/SIGINT.
  */
 import { readFileSync } from "node:fs";
 import { createApp } from "./app.js";
@@ -8,6 +9,7 @@ import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { checkProductionAuth, checkProductionConfig } from "./startup-checks.js";
 import { resolveMasterKeys } from "./store/secrets/master-key-source.js";
+import { holdServerLock } from "./store/sqlite/server-lock.js";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.js";
 import { createOnePortServer } from "./transport/one-port-server.js";
 
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   checkProductionConfig(config);
   const logger = createLogger(config.logLevel);
+  // Before anything reads or writes the database: one server per database (store/sqlite/server-lock.ts).
+  const lock = holdServerLock(config.databasePath);
   const masterKeys = resolveMasterKeys(config, logger);
   const store = await createSqliteStore({ path: config.databasePath, logger, masterKeys });
   await checkProductionAuth(config, store).catch(async (error: unknown) => {
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
     await server.close({ graceMs: config.shutdownGraceMs });
     await app.close(config.shutdownGraceMs);
     await store.close();
+    lock.release();
     logger.info("stopped");
     logger.flush();
     process.exit(0);

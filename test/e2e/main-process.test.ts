@@ -168,6 +168,33 @@ describe("modes", () => {
       await server.exited;
     }
   });
+
+  it("refuses a second server on the same database, and starts again once the first has gone, even by kill -9", async () => {
+    // given: a server running on the database
+    const first = await startMain({});
+    let third: Started | undefined;
+    try {
+      // when: a second one starts on it
+      const second = await failedStart({});
+
+      // then: it exits before touching the database, saying why
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`the database ${join(directory, "db", "switchyard.db")} is in use by another Switchyard server`);
+      expect(second.stderr).toContain("switchyard.db.lock");
+      const targets = await postJson(first.url, "TargetService/ListTargets", {});
+      expect(targets.status, targets.text).toBe(200);
+
+      // and when the first dies without a word, the lock goes with it
+      first.child.kill("SIGKILL");
+      await first.exited;
+      third = await startMain({});
+      expect((await postJson(third.url, "TargetService/ListTargets", {})).status).toBe(200);
+    } finally {
+      first.child.kill("SIGKILL");
+      third?.child.kill("SIGTERM");
+      if (third) expect(await third.exited).toBe(0);
+    }
+  });
 });
 
 /** Runs server/main.ts expecting it to exit before listening; answers its exit code and stderr. */
