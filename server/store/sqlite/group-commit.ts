@@ -13,10 +13,13 @@
  * so a group first runs without savepoints; when one of its writes throws,
  * the whole transaction rolls back and the group runs again with a savepoint
  * around each write (better-sqlite3 turns a transaction function called
- * inside another into one). A write may therefore run twice, so it must be a
- * function of the database alone: what it changes in memory it may change
- * only idempotently (the runner's set of started jobs), and nothing outside
- * the database may happen before its promise resolves.
+ * inside another into one). A write may therefore run twice, so nothing
+ * outside the database may happen before its promise resolves, and what it
+ * changes in memory must be harmless to repeat: the runner's set of the jobs
+ * a claim started is a set; the dispatcher's count of the leases its planner
+ * offered since the last commit it heard may count a rerun's offers twice,
+ * which only leaves a fresh delivery to its poll instead of leasing it at
+ * once — as a write rolled back alone always did.
  */
 import type Sqlite from "better-sqlite3";
 
