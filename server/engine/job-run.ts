@@ -52,10 +52,12 @@ export interface JobRunOptions {
 /**
  * Runs `fresh`, the job as its accept or claim left it (so it is current
  * without another read). `startedEarly`: its `job.started` is already
- * appended. `signal` aborts the call in flight. Answers the wait before the
- * retry it scheduled, if it did.
+ * appended. `signal` aborts the call in flight. `ending` is called right
+ * before the run queues its last write (the job's end, or its retry), so the
+ * runner can claim the next job into the same commit. Answers the wait before
+ * the retry it scheduled, if it did.
  */
-export type RunJob = (fresh: Job, startedEarly: boolean, signal: AbortSignal) => Promise<number | undefined>;
+export type RunJob = (fresh: Job, startedEarly: boolean, signal: AbortSignal, ending?: () => void) => Promise<number | undefined>;
 
 /** The `webhook-id` of step `index` of job `jobId`: the same in every attempt. */
 export function jobStepMessageId(owner: string, jobId: string, index: number): string {
@@ -108,7 +110,7 @@ export function createJobRun(options: JobRunOptions): RunJob {
   }
 
   /** Should the job move on meanwhile (a cancel), the next transition's sequence expectation notices. */
-  async function run(fresh: Job, startedEarly: boolean, signal: AbortSignal): Promise<number | undefined> {
+  async function run(fresh: Job, startedEarly: boolean, signal: AbortSignal, ending?: () => void): Promise<number | undefined> {
     const owner = fresh.details.resourceOwner;
     if (terminalJobStatuses.has(fresh.status)) return;
     const targets = engine.router.functionTargets(owner, fresh.function);
@@ -151,6 +153,7 @@ export function createJobRun(options: JobRunOptions): RunJob {
       const failure = outcome.interrupted;
       const error: JobError = { code: failure.code === "forwarded" ? "target_failed" : failure.code, message: failure.message, targetId: failure.targetId };
       const finalProgress = { ...progress, running: 0 };
+      ending?.();
       if (retryable(failure) && job.attempts < job.maxAttempts) {
         const wait = Math.min(maxBackoffMs, backoffMs * 2 ** (job.attempts - 1)) * (0.8 + 0.4 * Math.random());
         await transition(job, decideRetryJob(job, error, new Date(now().getTime() + wait)));
@@ -159,6 +162,7 @@ export function createJobRun(options: JobRunOptions): RunJob {
       await finish(job, decideFailJob(job, error, finalProgress), { error });
       return;
     }
+    ending?.();
     await finish(job, decideSucceedJob(job, outcome.payload, progress), { output: outcome.payload });
   }
 

@@ -120,7 +120,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const abort = new AbortController();
       aborts.set(id, abort);
       try {
-        const retryIn = await runJob(job, startedEarly, abort.signal);
+        const retryIn = await runJob(job, startedEarly, abort.signal, () => pool.ending(id));
         if (retryIn !== undefined) pool.wakeIn(retryIn);
       } finally {
         aborts.delete(id);

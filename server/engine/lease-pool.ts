@@ -6,6 +6,13 @@
  * process) — and the pool polls again whenever it has room, when the next
  * item falls due, or at least every `pollMs`. A wake-up during a poll is never
  * lost: the poll runs again when the current one ends.
+ *
+ * An item about to end (`ending`) gives up its place at once: when items wait
+ * in the store, the claim of the next ones is queued in the same turn as the
+ * ending item's last write, so both share one group commit instead of the
+ * claim waiting for that commit and committing alone; the items it claims
+ * start when places are really free. Batches of 1,000 ran 6–10 % more items
+ * per second (bench/README.md).
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -35,7 +42,7 @@ export interface LeasePoolOptions<Item> {
 }
 
 export interface LeasePool<Item> {
-  /** Free places: concurrency minus items working, waiting and reserved. */
+  /** Free places: concurrency minus items working (those ending not counted), waiting and reserved. */
   room(): number;
   /**
    * Whether older items are known to wait in the store — the last claim took
@@ -56,6 +63,13 @@ export interface LeasePool<Item> {
   wake(): void;
   /** Polls after `delayMs` unless it polls sooner anyway. */
   wakeIn(delayMs: number): void;
+  /**
+   * The item with this key is about to end (its last write is being queued):
+   * its place counts as free from now on, and when items wait in the store a
+   * claim is made at once, so it joins the item's last write in one commit.
+   * The claimed items start once places are really free.
+   */
+  ending(key: string): void;
   /** Whether the item with this key is being worked on. */
   working(key: string): boolean;
   start(): void;
@@ -86,8 +100,11 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
    * is kept for that claim. Cleared by the claim.
    */
   let dueWaiting = false;
+  /** Keys of working items that announced their end (see `ending`). */
+  const ending = new Set<string>();
 
-  const room = () => Math.max(0, options.concurrency - working.size - ready.length - (options.reserved?.() ?? 0));
+  const room = () =>
+    Math.max(0, options.concurrency - (working.size - ending.size) - ready.length - (options.reserved?.() ?? 0));
 
   function pump(): void {
     while (running && working.size < options.concurrency && ready.length > 0) {
@@ -99,6 +116,7 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
         .catch((error: unknown) => logger?.error({ err: error, key }, `${options.noun} failed unexpectedly`))
         .finally(() => {
           working.delete(key);
+          ending.delete(key);
           // Claim again at once only when items are known to wait in the store;
           // otherwise the next due time or the poll interval brings them.
           if (ready.length === 0 && room() > 0 && (backlog || dueWaiting)) schedule(0);
@@ -171,6 +189,12 @@ export function createLeasePool<Item>(options: LeasePoolOptions<Item>): LeasePoo
     wake: () => schedule(0),
     wakeIn(delayMs) {
       if (delayMs < options.pollMs) schedule(delayMs);
+    },
+    ending(key) {
+      if (!working.has(key) || ending.has(key)) return;
+      ending.add(key);
+      // Not through a timer: the claim must be queued in this turn to share the item's commit.
+      if (ready.length === 0 && (backlog || dueWaiting)) void poll();
     },
     working: (key) => working.has(key),
     start() {

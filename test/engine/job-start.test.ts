@@ -51,6 +51,18 @@ async function setUp(places: number, targets: () => Target[]) {
   const commands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: 3 });
   const commits: StoredEvent[][] = [];
   store.subscribe((events) => commits.push([...events]));
+  // The listeners of one group commit are called one after another, without a turn between:
+  // events heard in one burst were committed together.
+  const bursts: StoredEvent[][] = [];
+  let inBurst = false;
+  store.subscribe((events) => {
+    if (!inBurst) {
+      inBurst = true;
+      bursts.push([]);
+      queueMicrotask(() => (inBurst = false));
+    }
+    bursts.at(-1)!.push(...events);
+  });
   runner.start();
   cleanups.push(async () => {
     await runner.stop(1_000);
@@ -58,7 +70,7 @@ async function setUp(places: number, targets: () => Target[]) {
     fs.rmSync(directory, { recursive: true, force: true });
   });
   const typesOf = (jobId: string) => commits.map((events) => events.filter((event) => event.aggregateId === jobId).map((event) => event.type)).filter((types) => types.length > 0);
-  return { store, commands, typesOf, appendedTypes, claimedJobs };
+  return { store, commands, typesOf, appendedTypes, claimedJobs, bursts };
 }
 
 describe("a job's start", () => {
@@ -87,6 +99,22 @@ describe("a job's start", () => {
     // The claim answered the second item already started, and the runner appended no start of its own.
     expect(claimedJobs.find((job) => job.id === items[1]!.id)).toMatchObject({ status: "running", attempts: 1, progress: { running: 1 } });
     expect(appendedTypes.filter((types) => types[0] === "job.started")).toEqual([]);
+  });
+
+  it("of a job waiting in the store is committed with the end of the job whose place it takes", async () => {
+    const { store, commands, bursts } = await setUp(1, () => [target("t1")]);
+    const batch = await commands.executeBatch(
+      actor,
+      { items: [0, 1, 2].map((index) => ({ function: "f", input: { index } })), includeResultSchema: false },
+    );
+
+    await expect.poll(async () => (await store.getBatch("default", batch.id))?.status).toBe("succeeded");
+    const [first, second, third] = (await store.listJobs("default", { batchId: batch.id }, { offset: 0, limit: 3, asc: true })).items.map((job) => job.id);
+    const burstOf = (type: string, jobId: string | undefined) => bursts.findIndex((events) => events.some((event) => event.type === type && event.aggregateId === jobId));
+    // The next job's claim (and start) was queued as the previous one ended, so both went in one commit.
+    expect(burstOf("job.started", second)).toBe(burstOf("job.succeeded", first));
+    expect(burstOf("job.started", third)).toBe(burstOf("job.succeeded", second));
+    expect(burstOf("job.started", second)).toBeGreaterThan(0);
   });
 
   it("counts the steps again when the function's execution changed between the accept and the run", async () => {
