@@ -9,8 +9,8 @@
  * A failing write — a broken expectation, a taken name — must roll back alone
  * while the others commit. A savepoint around every write would do that, but
  * a page changed inside a savepoint is first copied to the statement journal,
- * which cost 10–20 % of a job's store time (bench:store). Writes rarely fail,
- * so a group first runs without savepoints; when one of its writes throws,
+ * which cost 6–12 % of the store's share of a job (bench:store). Writes
+ * rarely fail, so a group first runs without savepoints; when one throws,
  * the whole transaction rolls back and the group runs again with a savepoint
  * around each write (better-sqlite3 turns a transaction function called
  * inside another into one). A write may therefore run twice, so nothing
