@@ -31,6 +31,25 @@ export function createJobCompletion(options: { store: Store; subject: string }):
 
   /** Checks not made yet, by owner-qualified batch id. */
   const checks = new Map<string, Promise<void>>();
+  /**
+   * Closes under way, by owner-qualified batch id. A job's check and a poll's
+   * sweep may find the same batch finished in one turn; a second close would
+   * only fail on the first one's expectation, and take the whole group commit
+   * it was part of through a second run. It waits for the first instead. A
+   * close that finds the batch still open ends within the turn it began (its
+   * read is synchronous), so a later check is never folded into a stale one.
+   */
+  const closing = new Map<string, Promise<void>>();
+
+  function closeOnce(owner: string, batchId: string): Promise<void> {
+    const key = `${owner}\0${batchId}`;
+    let close = closing.get(key);
+    if (!close) {
+      close = closeBatch(owner, batchId).finally(() => closing.delete(key));
+      closing.set(key, close);
+    }
+    return close;
+  }
 
   function closeBatchSoon(owner: string, batchId: string): Promise<void> {
     const key = `${owner}\0${batchId}`;
@@ -39,7 +58,7 @@ export function createJobCompletion(options: { store: Store; subject: string }):
       check = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         // A job of the batch that ends from now on needs a check of its own.
         checks.delete(key);
-        return closeBatch(owner, batchId);
+        return closeOnce(owner, batchId);
       });
       checks.set(key, check);
     }
@@ -75,7 +94,7 @@ export function createJobCompletion(options: { store: Store; subject: string }):
     jobCallbacks: (job, status, result) => (job.callbackUrl ? [callbackDelivery(job.callbackUrl, { jobId: job.id }, status, [resultEntry(job, result)])] : []),
     closeBatch: closeBatchSoon,
     async closeFinishedBatches() {
-      for (const batch of await store.finishedOpenBatches(100)) await closeBatch(batch.details.resourceOwner, batch.id);
+      for (const batch of await store.finishedOpenBatches(100)) await closeOnce(batch.details.resourceOwner, batch.id);
     },
   };
 }
