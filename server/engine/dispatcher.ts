@@ -141,8 +141,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function attempt(due: DueDelivery): Promise<void> {
     const { delivery } = due;
-    const record = (outcome: Omit<DeliveryOutcome, "deliveryId" | "leaseOwner">) =>
-      store.recordDeliveryOutcome({ deliveryId: delivery.id, leaseOwner: workerId, ...outcome });
+    const record = (outcome: Omit<DeliveryOutcome, "deliveryId" | "leaseOwner">) => {
+      // Its place is free for the next claim, which then shares this outcome's commit (lease-pool.ts).
+      pool.ending(delivery.id);
+      return store.recordDeliveryOutcome({ deliveryId: delivery.id, leaseOwner: workerId, ...outcome });
+    };
     let target: Target | undefined;
     if (delivery.targetId !== undefined) {
       target = router.target(delivery.resourceOwner, delivery.targetId);
