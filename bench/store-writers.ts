@@ -14,12 +14,11 @@
  * against the one-writer median of the same run is the ratio.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { cpus } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSqliteStore } from "../server/store/sqlite/sqlite-store.js";
-import { processCpuMicros, writeResultsBlock } from "./bench-process.js";
+import { machineLine, median, processCpuMicros, writeResultsBlock } from "./bench-process.js";
 
 const jobCount = Number(process.env.WRITERS_JOBS ?? 20_000);
 const rounds = Number(process.env.WRITERS_ROUNDS ?? 3);
@@ -97,8 +96,6 @@ async function round(writers: number): Promise<RoundResult> {
   }
 }
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 const results: RoundResult[] = [];
 for (let index = 0; index < rounds; index++) {
   for (const writers of [1, 2]) {
@@ -124,7 +121,7 @@ const row = (writers: number) => {
   );
 };
 const text = [
-  `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim().split(" ").slice(0, 2).join(" ")}, Node ${process.version};`,
+  machineLine(),
   `${jobCount} jobs per round from ${callers} closed-loop callers in all, ${rounds} alternating rounds, each on a fresh database file.`,
   "",
   "| writer processes | jobs/s per round | median jobs/s | ratio to one writer | CPU µs/job, all threads | main threads µs/job | cores busy | failed accepts |",
