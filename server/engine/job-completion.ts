@@ -29,6 +29,7 @@ export interface JobCompletion {
 export function createJobCompletion(options: { store: Store; subject: string }): JobCompletion {
   const { store } = options;
 
+  const batchKey = (owner: string, batchId: string) => `${owner}\0${batchId}`;
   /** Checks not made yet, by owner-qualified batch id. */
   const checks = new Map<string, Promise<void>>();
   /**
@@ -42,7 +43,7 @@ export function createJobCompletion(options: { store: Store; subject: string }):
   const closing = new Map<string, Promise<void>>();
 
   function closeOnce(owner: string, batchId: string): Promise<void> {
-    const key = `${owner}\0${batchId}`;
+    const key = batchKey(owner, batchId);
     let close = closing.get(key);
     if (!close) {
       close = closeBatch(owner, batchId).finally(() => closing.delete(key));
@@ -52,7 +53,7 @@ export function createJobCompletion(options: { store: Store; subject: string }):
   }
 
   function closeBatchSoon(owner: string, batchId: string): Promise<void> {
-    const key = `${owner}\0${batchId}`;
+    const key = batchKey(owner, batchId);
     let check = checks.get(key);
     if (!check) {
       check = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {

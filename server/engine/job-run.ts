@@ -149,11 +149,11 @@ export function createJobRun(options: JobRunOptions): RunJob {
     });
     if (!job) return; // cancelled meanwhile
     if (signal.reason === options.stopReason) return; // shutting down: the lease is released, another run resumes it
+    ending?.(); // what follows is the run's last write: its end, or its retry
     if (outcome.interrupted) {
       const failure = outcome.interrupted;
       const error: JobError = { code: failure.code === "forwarded" ? "target_failed" : failure.code, message: failure.message, targetId: failure.targetId };
       const finalProgress = { ...progress, running: 0 };
-      ending?.();
       if (retryable(failure) && job.attempts < job.maxAttempts) {
         const wait = Math.min(maxBackoffMs, backoffMs * 2 ** (job.attempts - 1)) * (0.8 + 0.4 * Math.random());
         await transition(job, decideRetryJob(job, error, new Date(now().getTime() + wait)));
@@ -162,7 +162,6 @@ export function createJobRun(options: JobRunOptions): RunJob {
       await finish(job, decideFailJob(job, error, finalProgress), { error });
       return;
     }
-    ending?.();
     await finish(job, decideSucceedJob(job, outcome.payload, progress), { output: outcome.payload });
   }
 
