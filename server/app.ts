@@ -41,6 +41,7 @@ import { createMetrics } from "./metrics/metrics.js";
 import type { Store } from "./store/store.js";
 import { withAdminPage } from "./transport/admin-page.js";
 import { withStaticRoutes } from "./transport/http-routes.js";
+import { createUnaryLane } from "./transport/unary-lane.js";
 
 /** The services of the switchyard.v1 API, in the order they are documented. */
 export const apiServices: readonly DescService[] = [
@@ -82,6 +83,8 @@ export interface AppOptions {
   readonly logger: Logger;
   /** The built admin page (default `web/dist`), served at `/`. */
   readonly webRoot?: string;
+  /** false: every RPC goes through connect-node's adapter, none through the unary lane (for comparing the two). */
+  readonly unaryLane?: boolean;
   readonly config: Pick<
     Config,
     | "env"
@@ -189,12 +192,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const jobCommands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: config.jobMaxAttempts });
 
-  const connectHandler = connectNodeAdapter({
-    // Undecodable requests fail with INVALID_ARGUMENT before connect-es calls them INTERNAL.
-    routes: guardRequestDecoding(routes, { readMaxBytes: config.maxRequestBytes, compressions: requestCompressions }),
-    readMaxBytes: config.maxRequestBytes,
-    acceptCompression: [...requestCompressions],
-    interceptors: [
+  const interceptors = [
       createRequestContextInterceptor({ logger, onRpcDone: metrics.observeRpc }),
       createErrorInterceptor({ logger }),
       createAuthInterceptor({
@@ -220,10 +218,27 @@ export async function createApp(options: AppOptions): Promise<App> {
             }),
           ]
         : []),
-    ],
+  ];
+  const connectHandler = connectNodeAdapter({
+    // Undecodable requests fail with INVALID_ARGUMENT before connect-es calls them INTERNAL.
+    routes: guardRequestDecoding(routes, { readMaxBytes: config.maxRequestBytes, compressions: requestCompressions }),
+    readMaxBytes: config.maxRequestBytes,
+    acceptCompression: [...requestCompressions],
+    interceptors,
   });
+  // Connect unary POSTs skip connect-node's adapter; the rest goes through it (transport/unary-lane.ts).
+  const rpcHandler =
+    options.unaryLane === false
+      ? connectHandler
+      : createUnaryLane({
+          routes,
+          interceptors,
+          readMaxBytes: config.maxRequestBytes,
+          acceptCompression: requestCompressions,
+          fallback: connectHandler,
+        });
   const handler = withRequestId(
-    withStaticRoutes(withAdminPage(connectHandler, { root: options.webRoot }), {
+    withStaticRoutes(withAdminPage(rpcHandler, { root: options.webRoot }), {
       // Public keys of the server's JWT payloads, for targets to verify them.
       "/.well-known/jwks.json": (_request, response) => {
         response.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "max-age=300" });

@@ -218,9 +218,14 @@ function checkDecodes(input: DescMessage, bytes: Uint8Array): void {
   try {
     fromBinary(input, bytes);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw malformed(`the request is not a valid ${input.typeName}: ${reason}`, "malformed_message", { message_type: input.typeName });
+    throw malformedMessage(input, error);
   }
+}
+
+/** The INVALID_ARGUMENT a binary request body that does not decode as `input` fails with. */
+export function malformedMessage(input: DescMessage, error: unknown): ConnectError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return malformed(`the request is not a valid ${input.typeName}: ${reason}`, "malformed_message", { message_type: input.typeName });
 }
 
 function malformed(message: string, reason: string, metadata: Record<string, string> = {}): ConnectError {

@@ -1,0 +1,297 @@
+/**
+ * The unary lane: Connect unary POSTs served without connect-node's
+ * adapter, by the same implementations and interceptors.
+ *
+ * connect-node turns every request into a universal request and back: an
+ * async iterable for each body, a URL, a copy of the headers, a deadline
+ * signal linked to the request's, and two AbortController.abort() calls
+ * without a reason once the call is over, each building a DOMException with
+ * its stack. For a bare echo handler that is ~150–200 µs of CPU per call
+ * against ~45 µs for node:http plus protobuf's JSON (bench/README.md, "The
+ * unary lane"); for an ExecuteJob it was about half the main thread's work.
+ *
+ * The lane takes the common case — POST, the path of a unary method,
+ * `application/json` or `application/proto`, no request compression — reads
+ * the body into one buffer, and runs connect-es's own pieces: the method's
+ * serialization (with its size limits), `invokeUnaryImplementation` with the
+ * interceptors, the Connect error JSON, trailers as `trailer-` headers, and
+ * response compression when the client accepts it. Everything else — GET,
+ * streams, gRPC, gRPC-web, compressed requests, unknown paths — goes to the
+ * fallback, connect-node's adapter, unchanged.
+ *
+ * A request body that does not decode fails with INVALID_ARGUMENT and an
+ * ErrorInfo, as request-decoding.ts makes connect-node's path do.
+ *
+ * The handler context's signal aborts when the client goes away before the
+ * answer is written (CANCELED), or at the request's deadline
+ * (DEADLINE_EXCEEDED, from `connect-timeout-ms`); a call that ends normally
+ * leaves it unaborted, so nothing pays for an abort no one listens to.
+ */
+import { type DescMessage, type DescMethod, type DescService, fromBinary } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type HandlerContext,
+  type Interceptor,
+  type MethodImpl,
+  type MethodImplSpec,
+  createContextValues,
+  createMethodImplSpec,
+  createServiceImplSpec,
+} from "@connectrpc/connect";
+import {
+  type Compression,
+  type MethodSerializationLookup,
+  compressionNegotiate,
+  createMethodSerializationLookup,
+  invokeUnaryImplementation,
+} from "@connectrpc/connect/protocol";
+import {
+  codeToHttpStatus,
+  errorToJsonBytes,
+  parseTimeout,
+  trailerMux,
+} from "@connectrpc/connect/protocol-connect";
+import { malformedMessage } from "../api/request-decoding.js";
+import type { NodeHandler } from "./http-routes.js";
+
+/** Options of {@link createUnaryLane}; the same values the fallback adapter was given. */
+export interface UnaryLaneOptions {
+  /** Registers the services, as `connectNodeAdapter({ routes })` takes them. */
+  readonly routes: (router: ConnectRouter) => void;
+  readonly interceptors: readonly Interceptor[];
+  /** Largest request body accepted. */
+  readonly readMaxBytes: number;
+  /** Compressions a response may use, when the client accepts one. */
+  readonly acceptCompression: readonly Compression[];
+  /** Responses smaller than this are not compressed (connect-es's default: 1 KiB). */
+  readonly compressMinBytes?: number;
+  /** Serves every request the lane does not take. */
+  readonly fallback: NodeHandler;
+}
+
+interface Route {
+  readonly spec: MethodImplSpec & { kind: "unary" };
+  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+}
+
+type Request = Parameters<NodeHandler>[0];
+type Response = Parameters<NodeHandler>[1];
+
+/** Content types the lane serves: Connect unary JSON and binary. */
+const contentTypes = new Map<string, boolean>([
+  ["application/json", false],
+  ["application/json; charset=utf-8", false],
+  ["application/json;charset=utf-8", false],
+  ["application/proto", true],
+]);
+
+const writeMaxBytes = 0xffffffff;
+
+/** A Node handler serving Connect unary POSTs itself and everything else through `fallback`. */
+export function createUnaryLane(options: UnaryLaneOptions): NodeHandler {
+  const { readMaxBytes, fallback } = options;
+  const interceptors = [...options.interceptors];
+  const acceptCompression = [...options.acceptCompression];
+  const compressMinBytes = options.compressMinBytes ?? 1024;
+  const routes = new Map<string, Route>();
+  for (const spec of implSpecsOf(options.routes)) {
+    if (spec.kind !== "unary") continue;
+    routes.set(`/${spec.method.parent.typeName}/${spec.method.name}`, {
+      spec,
+      serialization: createMethodSerializationLookup(spec.method, undefined, undefined, { readMaxBytes, writeMaxBytes }),
+    });
+  }
+
+  async function serve(route: Route, binary: boolean, request: Request, response: Response): Promise<void> {
+    const { method } = route.spec;
+    const requestHeader = headersOf(request);
+    const compression = compressionNegotiate(acceptCompression, null, requestHeader.get("accept-encoding"), "Accept-Encoding");
+    const context = new LaneContext(method, requestHeader, urlOf(request), binary);
+    const watch = watchRequest(context, response);
+    let status = 200;
+    let body: Uint8Array;
+    try {
+      const timeout = parseTimeout(requestHeader.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+      if (timeout.error) throw timeout.error;
+      if (timeout.timeoutMs !== undefined) watch.deadline(timeout.timeoutMs);
+      const bytes = await readBody(request, readMaxBytes, requestHeader.get("content-length"));
+      const input = binary ? decodeBinary(method.input, bytes) : route.serialization.getI(false).parse(bytes);
+      const output = await invokeUnaryImplementation(route.spec, context, input, interceptors);
+      body = route.serialization.getO(binary).serialize(output);
+    } catch (error) {
+      const connectError =
+        error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+      status = codeToHttpStatus(connectError.code);
+      context.responseHeader.set("content-type", "application/json");
+      connectError.metadata.forEach((value, key) => context.responseHeader.set(key, value));
+      body = errorToJsonBytes(connectError, {});
+    } finally {
+      watch.done();
+    }
+    if (compression.response && body.byteLength >= compressMinBytes) {
+      body = await compression.response.compress(body);
+      context.responseHeader.set("content-encoding", compression.response.name);
+    }
+    const header = trailerMux(context.responseHeader, context.responseTrailer);
+    header.set("content-length", String(body.byteLength));
+    const head: Record<string, string> = {};
+    header.forEach((value, key) => (head[key] = value));
+    if (response.writableEnded || response.destroyed) return;
+    response.writeHead(status, head);
+    response.end(body);
+  }
+
+  return (request, response) => {
+    if (request.method !== "POST") return fallback(request, response);
+    const route = routes.get(request.url ?? "");
+    const binary = contentTypes.get(request.headers["content-type"] ?? "");
+    const encoding = request.headers["content-encoding"];
+    if (!route || binary === undefined || (encoding !== undefined && encoding !== "identity")) {
+      return fallback(request, response);
+    }
+    serve(route, binary, request, response).catch((error: unknown) => {
+      // Only writing the answer can fail here; the socket is gone or broken.
+      response.destroy(error instanceof Error ? error : undefined);
+    });
+  };
+}
+
+/** A binary request body decoded, or the INVALID_ARGUMENT request-decoding.ts gives connect-node's path. */
+function decodeBinary(input: DescMessage, bytes: Uint8Array) {
+  try {
+    return fromBinary(input, bytes);
+  } catch (error) {
+    throw malformedMessage(input, error);
+  }
+}
+
+/** The implementations `routes` registers, recorded instead of served. */
+function implSpecsOf(routes: (router: ConnectRouter) => void): MethodImplSpec[] {
+  const specs: MethodImplSpec[] = [];
+  const recorder = {
+    handlers: [],
+    service(service: DescService, impl: object) {
+      specs.push(...Object.values(createServiceImplSpec(service, impl).methods));
+      return recorder;
+    },
+    rpc(method: DescMethod, impl: MethodImpl<DescMethod>) {
+      specs.push(createMethodImplSpec(method, impl));
+      return recorder;
+    },
+  } as unknown as ConnectRouter;
+  routes(recorder);
+  return specs;
+}
+
+/** The handler context of one call; a class, so its shape is one the engine optimizes. */
+class LaneContext implements HandlerContext {
+  readonly service: DescService;
+  readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  readonly requestMethod = "POST";
+  readonly protocolName = "connect";
+  readonly responseHeader: Headers;
+  readonly responseTrailer = new Headers();
+  readonly values = createContextValues();
+  deadlineAt: number | undefined;
+
+  constructor(
+    readonly method: DescMethod,
+    readonly requestHeader: Headers,
+    readonly url: string,
+    binary: boolean,
+  ) {
+    this.service = method.parent;
+    this.responseHeader = new Headers({ "content-type": binary ? "application/proto" : "application/json" });
+  }
+
+  timeoutMs(): number | undefined {
+    return this.deadlineAt === undefined ? undefined : this.deadlineAt - Date.now();
+  }
+}
+
+/** Aborts the context's signal when the client leaves early or the deadline passes, until `done`. */
+function watchRequest(context: LaneContext, response: Response) {
+  let timer: NodeJS.Timeout | undefined;
+  const onClose = () => {
+    if (!response.writableFinished) {
+      context.controller.abort(new ConnectError("the client closed the request", Code.Canceled));
+    }
+  };
+  response.once("close", onClose);
+  return {
+    deadline(timeoutMs: number) {
+      context.deadlineAt = Date.now() + timeoutMs;
+      timer = setTimeout(() => context.controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
+    },
+    done() {
+      if (timer) clearTimeout(timer);
+      // The answer is about to be written; a close after this point is not the client cancelling.
+      response.off("close", onClose);
+    },
+  };
+}
+
+/** The request's headers as Fetch Headers, without HTTP/2 pseudo-headers. */
+function headersOf(request: Request): Headers {
+  const header = new Headers();
+  const raw = request.headers;
+  for (const key in raw) {
+    if (key.charCodeAt(0) === 58 /* ":" */) continue;
+    const value = raw[key];
+    if (typeof value === "string") header.append(key, value);
+    else if (value !== undefined) for (const item of value) header.append(key, item);
+  }
+  return header;
+}
+
+function urlOf(request: Request): string {
+  const authority = "authority" in request ? request.authority : request.headers.host;
+  const scheme = "encrypted" in request.socket && request.socket.encrypted ? "https" : "http";
+  return `${scheme}://${authority ?? "localhost"}${request.url ?? "/"}`;
+}
+
+/** The whole body, refusing more than `readMaxBytes` (or less or more than a Content-Length promised), as connect-es does. */
+function readBody(request: Request, readMaxBytes: number, lengthHeader: string | null): Promise<Uint8Array> {
+  const promised = lengthHeader === null ? undefined : Number(lengthHeader);
+  if (promised !== undefined && Number.isSafeInteger(promised) && promised > readMaxBytes) {
+    return Promise.reject(
+      new ConnectError(`message size ${promised} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > readMaxBytes) {
+        cleanup();
+        reject(new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      if (promised !== undefined && Number.isSafeInteger(promised) && promised !== size) {
+        reject(new ConnectError(`protocol error: promised ${promised} bytes, received ${size}`, Code.InvalidArgument));
+        return;
+      }
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new ConnectError(error.message, Code.Canceled, undefined, undefined, error));
+    };
+    const cleanup = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+    };
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+  });
+}
