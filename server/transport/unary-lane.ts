@@ -51,7 +51,6 @@ import {
   codeToHttpStatus,
   errorToJsonBytes,
   parseTimeout,
-  trailerMux,
 } from "@connectrpc/connect/protocol-connect";
 import { malformedMessage } from "../api/request-decoding.js";
 import type { NodeHandler } from "./http-routes.js";
@@ -134,10 +133,14 @@ export function createUnaryLane(options: UnaryLaneOptions): NodeHandler {
       body = await compression.response.compress(body);
       context.responseHeader.set("content-encoding", compression.response.name);
     }
-    const header = trailerMux(context.responseHeader, context.responseTrailer);
-    header.set("content-length", String(body.byteLength));
+    // Trailers travel as `trailer-` headers in Connect unary, as connect-es's trailerMux writes them.
     const head: Record<string, string> = {};
-    header.forEach((value, key) => (head[key] = value));
+    context.responseHeader.forEach((value, key) => (head[key] = value));
+    context.responseTrailer.forEach((value, key) => {
+      const name = `trailer-${key}`;
+      head[name] = head[name] === undefined ? value : `${head[name]}, ${value}`;
+    });
+    head["content-length"] = String(body.byteLength);
     if (response.writableEnded || response.destroyed) return;
     response.writeHead(status, head);
     response.end(body);
