@@ -9,6 +9,8 @@ import type { DescFile, DescMethod, DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { NodeHandler } from "../server/transport/http-routes.js";
+import { createUnaryLane } from "../server/transport/unary-lane.js";
 import { file_switchyard_v1_execution } from "../gen/switchyard/v1/execution_pb.js";
 import { file_switchyard_v1_target } from "../gen/switchyard/v1/target_pb.js";
 
@@ -17,19 +19,18 @@ const echoFile = create(FileDescriptorProtoSchema, {
   package: "switchyard.bench",
   syntax: "proto3",
   dependency: ["switchyard/v1/target.proto", "switchyard/v1/execution.proto"],
-  service: [
-    {
-      name: "EchoService",
-      method: [
-        { name: "GetTarget", inputType: ".switchyard.v1.GetTargetRequest", outputType: ".switchyard.v1.GetTargetResponse" },
-        {
-          name: "SetExecution",
-          inputType: ".switchyard.v1.SetExecutionRequest",
-          outputType: ".switchyard.v1.SetExecutionResponse",
-        },
-      ],
-    },
-  ],
+  // The same two methods twice: EchoService through connect-node's adapter, LaneEchoService through the unary lane.
+  service: ["EchoService", "LaneEchoService"].map((name) => ({
+    name,
+    method: [
+      { name: "GetTarget", inputType: ".switchyard.v1.GetTargetRequest", outputType: ".switchyard.v1.GetTargetResponse" },
+      {
+        name: "SetExecution",
+        inputType: ".switchyard.v1.SetExecutionRequest",
+        outputType: ".switchyard.v1.SetExecutionResponse",
+      },
+    ],
+  })),
 });
 
 const dependencies: Record<string, DescFile> = {
@@ -37,16 +38,23 @@ const dependencies: Record<string, DescFile> = {
   "switchyard/v1/execution.proto": file_switchyard_v1_execution,
 };
 
-/** switchyard.bench.EchoService */
-export const EchoService: DescService = createFileRegistry(echoFile, (name) => dependencies[name]).getService(
-  "switchyard.bench.EchoService",
-)!;
+const echoRegistry = createFileRegistry(echoFile, (name) => dependencies[name]);
+/** switchyard.bench.EchoService, served by connect-node's adapter. */
+export const EchoService: DescService = echoRegistry.getService("switchyard.bench.EchoService")!;
+/** switchyard.bench.LaneEchoService, served by Switchyard's unary lane for Connect unary POSTs. */
+export const LaneEchoService: DescService = echoRegistry.getService("switchyard.bench.LaneEchoService")!;
 
 /** Path prefix of the echo service, for routing. */
 export const echoPathPrefix = "/switchyard.bench.EchoService/";
+/** Path prefix of the echo service behind the unary lane. */
+export const laneEchoPathPrefix = "/switchyard.bench.LaneEchoService/";
 
-/** A bare adapter serving the echo service with constant answers shaped like the real ones. */
-export function createEchoHandler() {
+/**
+ * A bare handler serving both echo services with constant answers shaped like
+ * the real ones: EchoService through connect-node's adapter, LaneEchoService's
+ * Connect unary POSTs through the unary lane (no interceptors either way).
+ */
+export function createEchoHandler(): NodeHandler {
   const details = { sequence: 7n, changeDate: timestampNow(), resourceOwner: "default" };
   const target = {
     id: "3f0c2a9e-6f0e-4d0b-9a43-0c1d2e3f4a5b",
@@ -58,12 +66,24 @@ export function createEchoHandler() {
     creationDate: timestampNow(),
     details,
   };
-  const [getTarget, setExecution] = EchoService.methods;
-  const routes = (router: ConnectRouter) => {
+  const routesOf = (service: DescService) => (router: ConnectRouter) => {
+    const [getTarget, setExecution] = service.methods;
     // The methods are described at run time, so their message types are not known statically.
     const rpc = router.rpc.bind(router) as (method: DescMethod, handler: () => object) => ConnectRouter;
     rpc(getTarget!, () => ({ target }));
     rpc(setExecution!, () => ({ details }));
   };
-  return connectNodeAdapter({ routes });
+  const adapter = connectNodeAdapter({
+    routes: (router) => {
+      routesOf(EchoService)(router);
+      routesOf(LaneEchoService)(router);
+    },
+  });
+  return createUnaryLane({
+    routes: routesOf(LaneEchoService),
+    interceptors: [],
+    readMaxBytes: 0xffffffff,
+    acceptCompression: [],
+    fallback: adapter,
+  });
 }

@@ -21,7 +21,7 @@ import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/logger.js";
 import { createSqliteStore } from "../server/store/sqlite/sqlite-store.js";
 import { createOnePortServer } from "../server/transport/one-port-server.js";
-import { createEchoHandler, echoPathPrefix } from "./echo-service.js";
+import { createEchoHandler, echoPathPrefix, laneEchoPathPrefix } from "./echo-service.js";
 
 const directory = mkdtempSync(join(tmpdir(), "switchyard-bench-"));
 const config = { ...loadConfig(process.env), port: 0, databasePath: join(directory, "bench.db") };
@@ -35,7 +35,7 @@ type AnyResponse = ServerResponse | Http2ServerResponse;
 const eventLoopPath = "/bench/event-loop";
 const handler = (request: AnyRequest, response: AnyResponse) => {
   if (request.url === eventLoopPath) return void (response as ServerResponse).end(JSON.stringify(performance.eventLoopUtilization()));
-  return request.url?.startsWith(echoPathPrefix)
+  return request.url?.startsWith(echoPathPrefix) || request.url?.startsWith(laneEchoPathPrefix)
     ? (echo as (q: AnyRequest, s: AnyResponse) => void)(request, response)
     : (app.handler as (q: AnyRequest, s: AnyResponse) => void)(request, response);
 };

@@ -6,12 +6,14 @@ import { type MessageInitShape, create, toBinary, toJsonString } from "@bufbuild
 import { GetTargetRequestSchema } from "../gen/switchyard/v1/target_pb.js";
 import { SetExecutionRequestSchema } from "../gen/switchyard/v1/execution_pb.js";
 import { benchJsonHeaders } from "./auth.js";
-import { echoPathPrefix } from "./echo-service.js";
+import { echoPathPrefix, laneEchoPathPrefix } from "./echo-service.js";
 
 export interface Workload {
   readonly name: string;
   readonly path: string;
   readonly echoPath: string;
+  /** The same echo behind the unary lane (Connect unary POSTs only). */
+  readonly laneEchoPath: string;
   readonly jsonBodies: readonly string[];
   readonly binaryBodies: readonly Uint8Array[];
   /** Required ratio to the echo baseline. */
@@ -52,6 +54,7 @@ export async function prepareWorkloads(baseUrl: string): Promise<Workload[]> {
       name: "GetTarget",
       path: "/switchyard.v1.TargetService/GetTarget",
       echoPath: `${echoPathPrefix}GetTarget`,
+      laneEchoPath: `${laneEchoPathPrefix}GetTarget`,
       jsonBodies: [toJsonString(GetTargetRequestSchema, getTarget)],
       binaryBodies: [toBinary(GetTargetRequestSchema, getTarget)],
       goal: 0.9,
@@ -60,6 +63,7 @@ export async function prepareWorkloads(baseUrl: string): Promise<Workload[]> {
       name: "SetExecution",
       path: "/switchyard.v1.ExecutionService/SetExecution",
       echoPath: `${echoPathPrefix}SetExecution`,
+      laneEchoPath: `${laneEchoPathPrefix}SetExecution`,
       jsonBodies: setRequests.map((request) => toJsonString(SetExecutionRequestSchema, request)),
       binaryBodies: setRequests.map((request) => toBinary(SetExecutionRequestSchema, request)),
       goal: 0.7,
