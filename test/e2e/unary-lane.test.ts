@@ -37,6 +37,15 @@ function routesFor(server: string) {
           abortReasons.set(server, context.signal.reason);
           throw context.signal.reason;
         }
+        if (request.id === "headers") {
+          // Every way a handler may read the request's headers, and one change.
+          const header = context.requestHeader;
+          const seen = [header.get("x-one"), header.get("X-Two"), header.has("x-three"), header.get("constructor")];
+          const named = [...header.keys()].filter((name) => name.startsWith("x-"));
+          header.set("x-one", "changed");
+          const entries = [...header].filter(([name]) => name.startsWith("x-"));
+          return { job: { id: request.id, callbackUrl: JSON.stringify({ seen, named, entries, after: header.get("x-one") }) } };
+        }
         const callbackUrl = request.id === "big" ? "f".repeat(3000) : `f-${request.id}`;
         return { job: { id: request.id, callbackUrl } };
       },
@@ -158,6 +167,7 @@ describe("the unary lane answers as connect-node's adapter does", () => {
     ["a JSON request", getJob, json, JSON.stringify({ id: "j1" })],
     ["JSON with a charset", getJob, { "content-type": "application/json; charset=utf-8" }, JSON.stringify({ id: "j1" })],
     ["a binary request", getJob, proto, toBinary(GetJobRequestSchema, create(GetJobRequestSchema, { id: "j1" }))],
+    ["request headers read every way", getJob, { ...json, "x-one": "1", "x-two": "2" }, JSON.stringify({ id: "headers" })],
     ["JSON that does not parse", getJob, json, "{"],
     ["JSON with an unknown field", getJob, json, JSON.stringify({ id: "j1", nope: 1 })],
     ["a binary body that does not decode", getJob, proto, new Uint8Array([0x0a, 0x05, 0x61, 0x62])],
