@@ -148,16 +148,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     [...apiServices, health.service].map((service) => service.typeName),
   );
 
-  const routes = (router: ConnectRouter) => {
-    router.service(TargetService, createTargetService({ store, commands: targetCommands }));
-    router.service(ExecutionService, createExecutionService({ store, commands: executionCommands, rpcRegistry }));
-    router.service(EventService, createEventService({ store, commands: eventCommands, shutdownSignal: shutdown.signal }));
-    router.service(JobService, createJobService({ store, commands: jobCommands, shutdownSignal: shutdown.signal }));
-    router.service(DeliveryService, createDeliveryService({ store, onRescheduled: () => engine.dispatcher.wake() }));
-    router.service(health.service, health.impl);
-    for (const { service, impl } of reflection) router.service(service, impl);
-  };
-
   // Gauges are read at scrape time only, when engine and runner exist.
   const metrics = createMetrics({ store, runner: () => runner.stats(), dispatcher: () => engine.dispatcher.stats() });
   const callbackKey = resolveCallbackSigningKey(config.callbackSigningKey, config.databasePath);
@@ -192,6 +182,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const jobCommands = createJobCommands({ store, router: engine.router, runner, defaultMaxAttempts: config.jobMaxAttempts });
 
+  // Built once: the unary lane and the connect-node adapter both register these same instances.
+  const targetService = createTargetService({ store, commands: targetCommands });
+  const executionService = createExecutionService({ store, commands: executionCommands, rpcRegistry });
+  const eventService = createEventService({ store, commands: eventCommands, shutdownSignal: shutdown.signal });
+  const jobService = createJobService({ store, commands: jobCommands, shutdownSignal: shutdown.signal });
+  const deliveryService = createDeliveryService({ store, onRescheduled: () => engine.dispatcher.wake() });
+  const routes = (router: ConnectRouter) => {
+    router.service(TargetService, targetService);
+    router.service(ExecutionService, executionService);
+    router.service(EventService, eventService);
+    router.service(JobService, jobService);
+    router.service(DeliveryService, deliveryService);
+    router.service(health.service, health.impl);
+    for (const { service, impl } of reflection) router.service(service, impl);
+  };
   const interceptors = [
       createRequestContextInterceptor({ logger, onRpcDone: metrics.observeRpc }),
       createErrorInterceptor({ logger }),
