@@ -53,17 +53,16 @@ try {
   const rows: string[] = [];
   for (const protocol of ["connect-json-http1", "grpc"] as const) {
     for (const workload of workloads) {
-      // Switchyard serves Connect unary POSTs through its unary lane (gRPC through the adapter): its echo too.
-      const withLane = protocol === "connect-json-http1";
+      // Switchyard serves Connect and gRPC unary calls through its unary lane: so does the lane echo.
       await run(protocol, workload.echoPath, workload); // warm-up of every path
-      if (withLane) await run(protocol, workload.laneEchoPath, workload);
+      await run(protocol, workload.laneEchoPath, workload);
       await run(protocol, workload.path, workload);
       const baseline: Measured[] = [];
       const laneBaseline: Measured[] = [];
       const subject: Measured[] = [];
       for (let round = 0; round < rounds; round++) {
         baseline.push(await run(protocol, workload.echoPath, workload));
-        if (withLane) laneBaseline.push(await run(protocol, workload.laneEchoPath, workload));
+        laneBaseline.push(await run(protocol, workload.laneEchoPath, workload));
         subject.push(await run(protocol, workload.path, workload));
       }
       const rps = (runs: Measured[]) => median(runs.map((r) => r.requestsPerSecond));
@@ -71,11 +70,10 @@ try {
       const errors = [...baseline, ...laneBaseline, ...subject].reduce((sum, r) => sum + r.errors, 0);
       const ratio = rps(subject) / rps(baseline);
       const verdict = ratio >= workload.goal ? "meets" : "below";
-      const lane = (value: (runs: Measured[]) => number) => (withLane ? String(Math.round(value(laneBaseline))) : "—");
       rows.push(
-        `| ${workload.name} | ${protocol} | ${Math.round(rps(baseline))} | ${lane(rps)} | ${Math.round(rps(subject))} | ` +
-          `**${ratio.toFixed(3)}** | ${withLane ? (rps(subject) / rps(laneBaseline)).toFixed(3) : "—"} | ` +
-          `≥ ${workload.goal} (${verdict}) | ${Math.round(cpu(baseline))} | ${lane(cpu)} | ` +
+        `| ${workload.name} | ${protocol} | ${Math.round(rps(baseline))} | ${Math.round(rps(laneBaseline))} | ` +
+          `${Math.round(rps(subject))} | **${ratio.toFixed(3)}** | ${(rps(subject) / rps(laneBaseline)).toFixed(3)} | ` +
+          `≥ ${workload.goal} (${verdict}) | ${Math.round(cpu(baseline))} | ${Math.round(cpu(laneBaseline))} | ` +
           `${Math.round(cpu(subject))} | ${errors} |`,
       );
       console.log(rows.at(-1));

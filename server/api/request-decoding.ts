@@ -228,7 +228,8 @@ export function malformedMessage(input: DescMessage, error: unknown): ConnectErr
   return malformed(`the request is not a valid ${input.typeName}: ${reason}`, "malformed_message", { message_type: input.typeName });
 }
 
-function malformed(message: string, reason: string, metadata: Record<string, string> = {}): ConnectError {
+/** INVALID_ARGUMENT for a request body that cannot be decoded, with an ErrorInfo naming `reason`. */
+export function malformed(message: string, reason: string, metadata: Record<string, string> = {}): ConnectError {
   const info = create(ErrorInfoSchema, { reason, domain: errorDomain, metadata });
   return new ConnectError(message, Code.InvalidArgument, undefined, [{ desc: ErrorInfoSchema, value: info }]);
 }

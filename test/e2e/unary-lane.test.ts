@@ -1,8 +1,9 @@
 /**
  * The unary lane (server/transport/unary-lane.ts) against connect-node's
- * adapter: the same requests, sent as raw HTTP to a server with the lane and
- * to one without, must get the same status, headers and body — successes,
- * every kind of error, limits, deadlines, trailers and compression. Then what
+ * adapter: the same requests, sent as raw HTTP/1.1 (Connect) and HTTP/2
+ * (gRPC) to a server with the lane and to one without, must get the same
+ * status, headers, trailers and body — successes, every kind of error,
+ * limits, deadlines, trailers and compression. Then what
  * only the lane decides: which requests it takes (the rest reach the adapter,
  * counted), and its signal on a client that leaves.
  */
@@ -11,6 +12,7 @@ import { Code, ConnectError, type ConnectRouter, type Interceptor, createClient 
 import { compressionGzip, connectNodeAdapter, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import * as http from "node:http";
+import * as http2 from "node:http2";
 import { gunzipSync, gzipSync } from "node:zlib";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,6 +147,50 @@ function send(
   });
 }
 
+interface GrpcReply {
+  readonly headers: Record<string, string>;
+  readonly trailers: Record<string, string>;
+  /** The response body, hex. */
+  readonly body: string;
+}
+
+/** Response headers and trailers both paths must agree on. */
+const comparedGrpc = [":status", "content-type", "grpc-encoding", "grpc-status", "grpc-message", "grpc-status-details-bin", "x-intercepted", "x-trailing", "x-meta"];
+
+/** A raw HTTP/2 POST as a gRPC client sends it. */
+function sendGrpc(port: number, path: string, headers: Record<string, string>, body: Uint8Array): Promise<GrpcReply> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
+    const pick = (from: http2.IncomingHttpHeaders) =>
+      Object.fromEntries(comparedGrpc.filter((name) => typeof from[name] === "string").map((name) => [name, String(from[name])]));
+    let responseHeaders: Record<string, string> = {};
+    let trailers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    stream.on("response", (received) => (responseHeaders = pick(received)));
+    stream.on("trailers", (received) => (trailers = pick(received)));
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("error", reject);
+    stream.on("end", () => {
+      session.close();
+      resolve({ headers: responseHeaders, trailers, body: Buffer.concat(chunks).toString("hex") });
+    });
+    stream.end(body);
+  });
+}
+
+/** A gRPC length-prefixed message. */
+function framed(message: Uint8Array, flags = 0): Uint8Array {
+  const bytes = Buffer.alloc(5 + message.byteLength);
+  bytes[0] = flags;
+  bytes.writeUInt32BE(message.byteLength, 1);
+  bytes.set(message, 5);
+  return bytes;
+}
+
+const getJobBytes = (id: string) => toBinary(GetJobRequestSchema, create(GetJobRequestSchema, { id }));
+
 const getJob = "/switchyard.v1.JobService/GetJob";
 const json = { "content-type": "application/json" };
 const proto = { "content-type": "application/proto" };
@@ -211,29 +257,79 @@ describe("the unary lane answers as connect-node's adapter does", () => {
   });
 });
 
+describe("the unary lane answers gRPC as connect-node's adapter does", () => {
+  const j1 = getJobBytes("j1");
+  const cases: [string, string, Record<string, string>, Uint8Array][] = [
+    ["a request", getJob, {}, framed(j1)],
+    ["application/grpc+proto", getJob, { "content-type": "application/grpc+proto" }, framed(j1)],
+    ["request headers read every way", getJob, { "x-one": "1", "x-two": "2" }, framed(getJobBytes("headers"))],
+    ["an implementation that throws a plain Error", getJob, {}, framed(getJobBytes("boom"))],
+    ["a ConnectError with metadata", "/switchyard.v1.JobService/CancelJob", {}, framed(j1)],
+    ["a message that does not decode", getJob, {}, framed(new Uint8Array([0x0a, 0x05, 0x61, 0x62]))],
+    ["no message", getJob, {}, new Uint8Array()],
+    ["two messages", getJob, {}, Buffer.concat([framed(j1), framed(j1)])],
+    ["a cut envelope", getJob, {}, framed(j1).subarray(0, 3)],
+    ["a compressed flag without grpc-encoding", getJob, {}, framed(j1, 1)],
+    ["a message over readMaxBytes", getJob, {}, framed(getJobBytes("x".repeat(readMaxBytes)))],
+    ["a malformed grpc-timeout", getJob, { "grpc-timeout": "5x" }, framed(j1)],
+    ["a deadline that passes while the call waits", getJob, { "grpc-timeout": "50m" }, framed(getJobBytes("wait"))],
+    ["a large answer to a client accepting gzip", getJob, { "grpc-accept-encoding": "identity,deflate,gzip" }, framed(getJobBytes("big"))],
+    ["a small answer to a client accepting gzip", getJob, { "grpc-accept-encoding": "gzip" }, framed(j1)],
+  ];
+
+  it.each(cases)("%s", async (_name, path, headers, body) => {
+    // given
+    const fallbacksBefore = withLane.fallbacks;
+
+    // when
+    const [lane, adapter] = await Promise.all([
+      sendGrpc(withLane.port, path, headers, body),
+      sendGrpc(withoutLane.port, path, headers, body),
+    ]);
+
+    // then
+    expect(lane).toEqual(adapter);
+    expect(withLane.fallbacks).toBe(fallbacksBefore);
+  });
+
+  it("answered the deadline with DEADLINE_EXCEEDED, the big answer gzip, and the rest as expected", async () => {
+    const deadline = await sendGrpc(withLane.port, getJob, { "grpc-timeout": "50m" }, framed(getJobBytes("wait")));
+    const big = await sendGrpc(withLane.port, getJob, { "grpc-accept-encoding": "gzip" }, framed(getJobBytes("big")));
+    const ok = await sendGrpc(withLane.port, getJob, {}, framed(j1));
+    expect(deadline.trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+    expect(big.headers["grpc-encoding"]).toBe("gzip");
+    expect(big.body.slice(0, 2)).toBe("01");
+    expect(ok.trailers).toEqual({ "grpc-status": "0", "x-trailing": "also" });
+  });
+});
+
 describe("which requests the lane takes", () => {
-  it("takes Connect unary calls over HTTP/1.1 and HTTP/2, JSON and binary", async () => {
+  it("takes Connect unary calls over HTTP/1.1 and HTTP/2, JSON and binary, and gRPC unary calls", async () => {
     // given
     const before = withLane.fallbacks;
     const clients = [
       createConnectTransport({ baseUrl: withLane.baseUrl, httpVersion: "1.1" }),
       createConnectTransport({ baseUrl: withLane.baseUrl, httpVersion: "2" }),
       createConnectTransport({ baseUrl: withLane.baseUrl, httpVersion: "2", useBinaryFormat: true }),
+      createGrpcTransport({ baseUrl: withLane.baseUrl }),
     ].map((transport) => createClient(JobService, transport));
 
     // when
     const answers = await Promise.all(clients.map((client) => client.getJob({ id: "j2" })));
 
     // then
-    expect(answers.map((answer) => answer.job?.callbackUrl)).toEqual(["f-j2", "f-j2", "f-j2"]);
+    expect(answers.map((answer) => answer.job?.callbackUrl)).toEqual(["f-j2", "f-j2", "f-j2", "f-j2"]);
     expect(withLane.fallbacks).toBe(before);
   });
 
-  it("passes streams, gRPC, gRPC-web, GET and compressed requests to the adapter, which answers them", async () => {
+  it("passes streams, gRPC-web, GET and compressed requests to the adapter, which answers them", async () => {
     // given
     const before = withLane.fallbacks;
     const connect = createClient(JobService, createConnectTransport({ baseUrl: withLane.baseUrl, httpVersion: "2" }));
-    const grpc = createClient(JobService, createGrpcTransport({ baseUrl: withLane.baseUrl }));
+    const grpc = createClient(
+      JobService,
+      createGrpcTransport({ baseUrl: withLane.baseUrl, sendCompression: compressionGzip, compressMinBytes: 0 }),
+    );
     const grpcWeb = createClient(JobService, createGrpcWebTransport({ baseUrl: withLane.baseUrl }));
 
     // when
