@@ -458,20 +458,13 @@ function readBody(request: Request, readMaxBytes: number, lengthHeader: string |
       cleanup();
       reject(new ConnectError(error.message, Code.Canceled, undefined, undefined, error));
     };
-    // A request closed before its end (the client went away) ends the read too, so nothing waits forever.
-    const onClose = () => {
-      cleanup();
-      reject(new ConnectError("the client closed the request before its body ended", Code.Canceled));
-    };
     const cleanup = () => {
       request.off("data", onData);
       request.off("end", onEnd);
       request.off("error", onError);
-      request.off("close", onClose);
     };
     request.on("data", onData);
     request.on("end", onEnd);
     request.on("error", onError);
-    request.on("close", onClose);
   });
 }
