@@ -127,8 +127,7 @@ export function createUnaryLane(options: UnaryLaneOptions): NodeHandler {
       const output = await invokeUnaryImplementation(route.spec, context, input, interceptors);
       body = route.serialization.getO(binary).serialize(output);
     } catch (error) {
-      const connectError =
-        error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+      const connectError = asConnectError(error);
       status = codeToHttpStatus(connectError.code);
       context.responseHeader.set("content-type", "application/json");
       connectError.metadata.forEach((value, key) => context.responseHeader.set(key, value));
@@ -141,8 +140,7 @@ export function createUnaryLane(options: UnaryLaneOptions): NodeHandler {
       context.responseHeader.set("content-encoding", compression.response.name);
     }
     // Trailers travel as `trailer-` headers in Connect unary, as connect-es's trailerMux writes them.
-    const head: Record<string, string> = {};
-    context.responseHeader.forEach((value, key) => (head[key] = value));
+    const head = plainHeaders(context.responseHeader);
     context.responseTrailer.forEach((value, key) => {
       const name = `trailer-${key}`;
       head[name] = head[name] === undefined ? value : `${head[name]}, ${value}`;
@@ -177,9 +175,7 @@ export function createUnaryLane(options: UnaryLaneOptions): NodeHandler {
       }
       body = envelope(flags, message);
     } catch (error) {
-      const connectError =
-        error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
-      setTrailerStatus(context.responseTrailer, connectError);
+      setTrailerStatus(context.responseTrailer, asConnectError(error));
     } finally {
       watch.done();
     }
@@ -251,6 +247,11 @@ function envelope(flags: number, message: Uint8Array): Uint8Array {
   new DataView(bytes.buffer).setUint32(1, message.byteLength);
   bytes.set(message, 5);
   return bytes;
+}
+
+/** What connect-es answers for `error`: the error itself if it is a ConnectError, else INTERNAL with it as the cause. */
+function asConnectError(error: unknown): ConnectError {
+  return error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }
 
 /** Headers as Node's response methods take them. */
