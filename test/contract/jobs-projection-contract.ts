@@ -1,6 +1,6 @@
 /** Contract: the `jobs` read model agrees with `evolveJob` folded over the job's stored events. */
 import { describe, expect, it } from "vitest";
-import { decideSucceedJob, emptyProgress } from "../../server/domain/job.js";
+import { decideAcceptJob, decideStartAcceptedJob, decideSucceedJob, emptyProgress } from "../../server/domain/job.js";
 import {
   acceptJob,
   cancelJob,
@@ -16,7 +16,7 @@ import {
   succeedJob,
   targetFailed,
 } from "./job-fixtures.js";
-import { type StoreFactory, ownerA, useFreshStore } from "./fixtures.js";
+import { type StoreFactory, actorOf, ownerA, useFreshStore } from "./fixtures.js";
 
 export function describeJobsProjectionContract(createStore: StoreFactory): void {
   describe("jobs projection", () => {
@@ -69,6 +69,28 @@ export function describeJobsProjectionContract(createStore: StoreFactory): void 
       ]);
       expect(job?.nextAttemptAt).toBeUndefined();
       expect(job?.details.sequence).toBe(7n);
+    });
+
+    it("writes a job accepted and started in one append as both events leave it, and counts it running once", async () => {
+      const { store } = fresh;
+      const spec = jobSpec({ callbackUrl: "https://callback.example/job", idempotencyKey: "key-2" });
+
+      // As a runner with a free place does: the start in the accept's append (one INSERT of the running job).
+      await store.append({
+        actor: actorOf(ownerA),
+        events: [decideAcceptJob("j1", spec), decideStartAcceptedJob("j1", 2)],
+        expectations: [{ aggregateType: "job", aggregateId: "j1", sequence: 0n }],
+      });
+
+      const job = await store.getJob(ownerA, "j1");
+      expect(job).toMatchObject({ ...spec, id: "j1", status: "running", attempts: 1, progress: progressOf(2, 0, 0, 1) });
+      expect(job?.startedAt).toEqual(job?.createdAt);
+      expect(job?.details.sequence).toBe(2n);
+      await expectAgreement("j1");
+      expect(await store.jobCounts()).toMatchObject({ accepted: 0, running: 1 });
+      await succeedJob(store, "j1");
+      await expectAgreement("j1");
+      expect(await store.jobCounts()).toMatchObject({ accepted: 0, running: 0, succeeded: 1 });
     });
 
     it("keeps the first start time across attempts and shows a pending retry until the next start", async () => {

@@ -33,6 +33,47 @@ export function jobStatements(event: StoredEvent): Statement[] {
   }
 }
 
+/**
+ * Whether `next`, the event after `accepted` in the same append, is the first
+ * start of that job outside a batch: a runner with a free place starts a job
+ * in the transaction that accepts it. The two then project as one INSERT of
+ * the running job ({@link insertStartedJob}) instead of an INSERT, an UPDATE
+ * and a batch counter update that finds no batch.
+ */
+export function startsInSameAppend(accepted: StoredEvent, next: { readonly aggregateType: string; readonly aggregateId: string; readonly type: string } | undefined): boolean {
+  return (
+    accepted.type === "job.accepted" &&
+    (accepted.payload as unknown as JobSpec).batchId === undefined &&
+    next !== undefined &&
+    next.type === "job.started" &&
+    next.aggregateType === "job" &&
+    next.aggregateId === accepted.aggregateId
+  );
+}
+
+/** The row `job.accepted` and then `job.started` leave, written at once (see {@link startsInSameAppend}). */
+export function insertStartedJob(accepted: StoredEvent, started: StoredEvent): Statement {
+  const insert = insertJob(accepted);
+  const startedAt = started.createdAt.getTime();
+  return {
+    sql:
+      "INSERT INTO jobs (resource_owner, id, function, input, async, callback_url, idempotency_key, include_result_schema, " +
+      "max_attempts, batch_id, batch_index, status, attempts, created_at, next_attempt_at, sequence, change_date, " +
+      "progress_total, progress_pending, progress_running, progress_succeeded, progress_failed, started_at) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    params: [
+      ...insert.params.slice(0, 11),
+      Number(started.payload.attempt),
+      accepted.createdAt.getTime(),
+      accepted.createdAt.getTime(),
+      started.sequence,
+      startedAt,
+      ...progressValues(started.payload.progress),
+      startedAt,
+    ],
+  };
+}
+
 const jobKey = "WHERE resource_owner = ? AND id = ?";
 const progressColumns =
   "progress_total = ?, progress_pending = ?, progress_running = ?, progress_succeeded = ?, progress_failed = ?";

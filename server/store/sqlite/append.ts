@@ -9,6 +9,7 @@ import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";
 import { SwitchyardError } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/events.js";
+import { insertStartedJob, startsInSameAppend } from "../projections/job-projection.js";
 import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
 import { sealEventSecrets } from "../secrets/event-secrets.js";
@@ -79,7 +80,9 @@ export function createAppender(
       sequences.set(`${expectation.aggregateType}\0${expectation.aggregateId}`, actual);
     }
     const deliveries: DueDelivery[] = [];
-    const stored = request.events.map((event) => {
+    /** A job.accepted whose row waits for its job.started, the next event, to be written with it. */
+    let acceptedToStart: StoredEvent | undefined;
+    const stored = request.events.map((event, index) => {
       const aggregate = `${event.aggregateType}\0${event.aggregateId}`;
       const sequence = (sequences.get(aggregate) ?? sequenceOf(owner, event.aggregateType, event.aggregateId)) + 1n;
       sequences.set(aggregate, sequence);
@@ -108,7 +111,14 @@ export function createAppender(
       };
       // Projections copy payload fields into their rows: they get the sealed ones.
       const projected = sealedPayload === event.payload ? stored : { ...stored, payload: sealedPayload };
-      for (const statement of projectionStatements(projected)) runStatement(statement);
+      if (acceptedToStart) {
+        runStatement(insertStartedJob(acceptedToStart, projected));
+        acceptedToStart = undefined;
+      } else if (startsInSameAppend(projected, request.events[index + 1])) {
+        acceptedToStart = projected;
+      } else {
+        for (const statement of projectionStatements(projected)) runStatement(statement);
+      }
       // Its deliveries reference the event (a foreign key), so they follow it.
       deliveries.push(...outbox.plan(stored));
       return stored;
