@@ -8,7 +8,7 @@
  * counts as failed) at its end. The batch statements decide that from the
  * job's row as it was before the event, so they run before the job's update.
  */
-import type { StoredEvent } from "../../domain/events.js";
+import type { NewEvent, StoredEvent } from "../../domain/events.js";
 import type { JobSpec, Progress } from "../../domain/job.js";
 import type { SqlValue, Statement } from "./statement.js";
 
@@ -37,41 +37,17 @@ export function jobStatements(event: StoredEvent): Statement[] {
  * Whether `next`, the event after `accepted` in the same append, is the first
  * start of that job outside a batch: a runner with a free place starts a job
  * in the transaction that accepts it. The two then project as one INSERT of
- * the running job ({@link insertStartedJob}) instead of an INSERT, an UPDATE
- * and a batch counter update that finds no batch.
+ * the running job (`insertJob(accepted, next)`) instead of an INSERT, an
+ * UPDATE and a batch counter update that finds no batch.
  */
-export function startsInSameAppend(accepted: StoredEvent, next: { readonly aggregateType: string; readonly aggregateId: string; readonly type: string } | undefined): boolean {
+export function startsInSameAppend(accepted: StoredEvent, next: Pick<NewEvent, "aggregateType" | "aggregateId" | "type"> | undefined): boolean {
   return (
     accepted.type === "job.accepted" &&
     (accepted.payload as unknown as JobSpec).batchId === undefined &&
-    next !== undefined &&
-    next.type === "job.started" &&
+    next?.type === "job.started" &&
     next.aggregateType === "job" &&
     next.aggregateId === accepted.aggregateId
   );
-}
-
-/** The row `job.accepted` and then `job.started` leave, written at once (see {@link startsInSameAppend}). */
-export function insertStartedJob(accepted: StoredEvent, started: StoredEvent): Statement {
-  const insert = insertJob(accepted);
-  const startedAt = started.createdAt.getTime();
-  return {
-    sql:
-      "INSERT INTO jobs (resource_owner, id, function, input, async, callback_url, idempotency_key, include_result_schema, " +
-      "max_attempts, batch_id, batch_index, status, attempts, created_at, next_attempt_at, sequence, change_date, " +
-      "progress_total, progress_pending, progress_running, progress_succeeded, progress_failed, started_at) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    params: [
-      ...insert.params.slice(0, 11),
-      Number(started.payload.attempt),
-      accepted.createdAt.getTime(),
-      accepted.createdAt.getTime(),
-      started.sequence,
-      startedAt,
-      ...progressValues(started.payload.progress),
-      startedAt,
-    ],
-  };
 }
 
 const jobKey = "WHERE resource_owner = ? AND id = ?";
@@ -80,19 +56,22 @@ const progressColumns =
 
 /**
  * A new job: accepted, due at once (`next_attempt_at` is when a runner may
- * claim it), no progress yet.
+ * claim it), no progress yet — or, with `started` (see
+ * {@link startsInSameAppend}), the row that event leaves right after.
  */
-function insertJob(event: StoredEvent): Statement {
-  const spec = event.payload as unknown as JobSpec;
-  const time = event.createdAt.getTime();
+export function insertJob(accepted: StoredEvent, started?: StoredEvent): Statement {
+  const spec = accepted.payload as unknown as JobSpec;
+  const time = accepted.createdAt.getTime();
+  const last = started ?? accepted;
   return {
     sql:
       "INSERT INTO jobs (resource_owner, id, function, input, async, callback_url, idempotency_key, include_result_schema, " +
-      "max_attempts, batch_id, batch_index, status, attempts, created_at, next_attempt_at, sequence, change_date) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', 0, ?, ?, ?, ?)",
+      "max_attempts, batch_id, batch_index, status, attempts, created_at, next_attempt_at, sequence, change_date, " +
+      "progress_total, progress_pending, progress_running, progress_succeeded, progress_failed, started_at) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     params: [
-      event.resourceOwner,
-      event.aggregateId,
+      accepted.resourceOwner,
+      accepted.aggregateId,
       spec.function,
       JSON.stringify(spec.input),
       spec.async ? 1 : 0,
@@ -102,10 +81,14 @@ function insertJob(event: StoredEvent): Statement {
       spec.maxAttempts,
       spec.batchId ?? null,
       spec.batchIndex ?? null,
+      started ? "running" : "accepted",
+      started ? Number(started.payload.attempt) : 0,
       time,
       time,
-      event.sequence,
-      time,
+      last.sequence,
+      last.createdAt.getTime(),
+      ...(started ? progressValues(started.payload.progress) : [0, 0, 0, 0, 0]),
+      started ? started.createdAt.getTime() : null,
     ],
   };
 }

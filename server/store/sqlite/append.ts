@@ -9,7 +9,7 @@ import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";
 import { SwitchyardError } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/events.js";
-import { insertStartedJob, startsInSameAppend } from "../projections/job-projection.js";
+import { insertJob, startsInSameAppend } from "../projections/job-projection.js";
 import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
 import { sealEventSecrets } from "../secrets/event-secrets.js";
@@ -112,7 +112,7 @@ export function createAppender(
       // Projections copy payload fields into their rows: they get the sealed ones.
       const projected = sealedPayload === event.payload ? stored : { ...stored, payload: sealedPayload };
       if (acceptedToStart) {
-        runStatement(insertStartedJob(acceptedToStart, projected));
+        runStatement(insertJob(acceptedToStart, projected));
         acceptedToStart = undefined;
       } else if (startsInSameAppend(projected, request.events[index + 1])) {
         acceptedToStart = projected;
