@@ -198,31 +198,31 @@ export async function createApp(options: AppOptions): Promise<App> {
     for (const { service, impl } of reflection) router.service(service, impl);
   };
   const interceptors = [
-      createRequestContextInterceptor({ logger, onRpcDone: metrics.observeRpc }),
-      createErrorInterceptor({ logger }),
-      createAuthInterceptor({
-        authenticator: createConfiguredAuthenticator(config, store),
-        requiredScopes: scopeTableOf(apiServices),
-        openServices: new Set([health.service, ...reflection.map(({ service }) => service)].map((service) => service.typeName)),
-      }),
-      // After auth: a request is counted against the principal its token proves.
-      createRateLimitInterceptor({
-        ...rateLimitsOf(config),
-        maxStreams: config.maxStreamsPerPrincipal,
-        services: apiServiceNames,
-      }),
-      createValidateInterceptor({ validator }),
-      ...(config.interception
-        ? [
-            createInterceptionInterceptor({
-              engine,
-              validator,
-              services: apiServiceNames,
-              managementServices,
-              logger,
-            }),
-          ]
-        : []),
+    createRequestContextInterceptor({ logger, onRpcDone: metrics.observeRpc }),
+    createErrorInterceptor({ logger }),
+    createAuthInterceptor({
+      authenticator: createConfiguredAuthenticator(config, store),
+      requiredScopes: scopeTableOf(apiServices),
+      openServices: new Set([health.service, ...reflection.map(({ service }) => service)].map((service) => service.typeName)),
+    }),
+    // After auth: a request is counted against the principal its token proves.
+    createRateLimitInterceptor({
+      ...rateLimitsOf(config),
+      maxStreams: config.maxStreamsPerPrincipal,
+      services: apiServiceNames,
+    }),
+    createValidateInterceptor({ validator }),
+    ...(config.interception
+      ? [
+          createInterceptionInterceptor({
+            engine,
+            validator,
+            services: apiServiceNames,
+            managementServices,
+            logger,
+          }),
+        ]
+      : []),
   ];
   const connectHandler = connectNodeAdapter({
     // Undecodable requests fail with INVALID_ARGUMENT before connect-es calls them INTERNAL.
@@ -231,7 +231,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     acceptCompression: [...requestCompressions],
     interceptors,
   });
-  // Connect unary POSTs skip connect-node's adapter; the rest goes through it (transport/unary-lane.ts).
+  // Connect and gRPC unary calls skip connect-node's adapter; the rest goes through it (transport/unary-lane.ts).
   const rpcHandler =
     options.unaryLane === false
       ? connectHandler
