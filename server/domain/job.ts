@@ -171,13 +171,55 @@ export function acceptedBatch(stored: StoredEvent): Batch {
 }
 
 /** The job after `event`; undefined before `job.accepted`. */
+/**
+ * A job with every field present (undefined when absent), always in this
+ * order; the other fields come from `job.accepted`'s spec, or from a row.
+ * Every job then shares one object shape, and so does each transition's copy
+ * of it: a spread of a spec with fields added made V8 build a new hidden
+ * class for every job, and every function reading jobs megamorphic.
+ */
+export function jobOf(
+  spec: JobSpec,
+  id: string,
+  status: JobStatus,
+  progress: Progress,
+  attempts: number,
+  createdAt: Date,
+  details: Details,
+  outcome: Pick<Job, "result" | "resultSchema" | "error" | "startedAt" | "completedAt" | "nextAttemptAt"> = {},
+): Job {
+  return {
+    id,
+    function: spec.function,
+    input: spec.input,
+    async: spec.async,
+    callbackUrl: spec.callbackUrl,
+    idempotencyKey: spec.idempotencyKey,
+    includeResultSchema: spec.includeResultSchema,
+    maxAttempts: spec.maxAttempts,
+    batchId: spec.batchId,
+    batchIndex: spec.batchIndex,
+    status,
+    progress,
+    result: outcome.result,
+    resultSchema: outcome.resultSchema,
+    error: outcome.error,
+    attempts,
+    createdAt,
+    startedAt: outcome.startedAt,
+    completedAt: outcome.completedAt,
+    nextAttemptAt: outcome.nextAttemptAt,
+    details,
+  };
+}
+
 export function evolveJob(current: Job | undefined, stored: StoredEvent): Job | undefined {
   if (stored.aggregateType !== "job") return current;
   const payload = stored.payload as Record<string, any>;
   const details = detailsOf(stored);
   if (stored.type === "job.accepted") {
     const spec = payload as unknown as JobSpec;
-    return { ...spec, id: stored.aggregateId, status: "accepted", progress: emptyProgress(0), attempts: 0, createdAt: stored.createdAt, details };
+    return jobOf(spec, stored.aggregateId, "accepted", emptyProgress(0), 0, stored.createdAt, details);
   }
   if (!current) return current;
   switch (stored.type) {

@@ -8,7 +8,7 @@
 import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";
 import { SwitchyardError } from "../../domain/errors.js";
-import type { StoredEvent } from "../../domain/events.js";
+import { type StoredEvent, storedEvent } from "../../domain/events.js";
 import { insertJob, startsInSameAppend } from "../projections/job-projection.js";
 import { projectionStatements } from "../projections/projection.js";
 import type { Statement } from "../projections/statement.js";
@@ -101,16 +101,11 @@ export function createAppender(
         request.actor.subject,
         createdAt.getTime(),
       );
-      const stored: StoredEvent = {
-        ...event,
-        position: BigInt(lastInsertRowid),
-        sequence,
-        resourceOwner: owner,
-        creator: request.actor.subject,
-        createdAt,
-      };
+      const position = BigInt(lastInsertRowid);
+      const stored = storedEvent(event, position, sequence, owner, request.actor.subject, createdAt);
       // Projections copy payload fields into their rows: they get the sealed ones.
-      const projected = sealedPayload === event.payload ? stored : { ...stored, payload: sealedPayload };
+      const projected =
+        sealedPayload === event.payload ? stored : storedEvent(event, position, sequence, owner, request.actor.subject, createdAt, sealedPayload);
       if (acceptedToStart) {
         runStatement(insertJob(acceptedToStart, projected));
         acceptedToStart = undefined;

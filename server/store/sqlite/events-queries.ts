@@ -1,6 +1,6 @@
 /** Reads of the event log. */
 import type Sqlite from "better-sqlite3";
-import type { StoredEvent } from "../../domain/events.js";
+import { type StoredEvent, storedEvent } from "../../domain/events.js";
 import { openEventSecrets } from "../secrets/event-secrets.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { EventFilter, Page, PageQuery } from "../store.js";
@@ -90,20 +90,9 @@ function eventWhere(owner: string, filter: EventFilter): Where {
 
 /** The stored event of `row`, its payload parsed and its secret fields opened with `secrets`. */
 export function eventFromRow(row: EventRow, secrets: SecretBox): StoredEvent {
-  const payload = JSON.parse(row.payload) as Record<string, unknown>;
-  return {
-    position: row.position,
-    aggregateType: row.aggregate_type,
-    aggregateId: row.aggregate_id,
-    sequence: row.sequence,
-    type: row.type,
-    payload: openEventSecrets(
-      secrets,
-      { resourceOwner: row.resource_owner, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id },
-      payload,
-    ),
-    resourceOwner: row.resource_owner,
-    creator: row.creator,
-    createdAt: new Date(Number(row.created_at)),
-  };
+  const owner = row.resource_owner;
+  const aggregate = { resourceOwner: owner, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id };
+  const payload = openEventSecrets(secrets, aggregate, JSON.parse(row.payload) as Record<string, unknown>);
+  const event = { aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, type: row.type, payload };
+  return storedEvent(event, row.position, row.sequence, owner, row.creator, new Date(Number(row.created_at)));
 }

@@ -1,6 +1,6 @@
 /** Rows of `jobs` and `batches`, and the domain values they map to. */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import type { Batch, Job, JobError, JobStatus, ResultColumn } from "../../domain/job.js";
+import { type Batch, type Job, type JobError, type JobSpec, type JobStatus, type ResultColumn, jobOf } from "../../domain/job.js";
 
 /** A `jobs` row as better-sqlite3 answers it (integers as bigint), without the lease. */
 export interface JobRow {
@@ -65,37 +65,35 @@ export const batchColumns =
   "resource_owner, id, total, callback_url, idempotency_key, include_result_schema, status, pending, running, " +
   "succeeded, failed, created_at, started_at, completed_at, sequence, change_date";
 
-/** The job of `row`; optional fields are absent when their column is NULL. */
+/** The job of `row`; optional fields are undefined when their column is NULL. */
 export function jobFromRow(row: JobRow): Job {
-  return {
-    id: row.id,
+  const spec: JobSpec = {
     function: row.function,
     input: JSON.parse(row.input) as JsonObject,
     async: row.async !== 0n,
-    ...(row.callback_url === null ? {} : { callbackUrl: row.callback_url }),
-    ...(row.idempotency_key === null ? {} : { idempotencyKey: row.idempotency_key }),
+    callbackUrl: row.callback_url ?? undefined,
+    idempotencyKey: row.idempotency_key ?? undefined,
     includeResultSchema: row.include_result_schema !== 0n,
     maxAttempts: Number(row.max_attempts),
-    ...(row.batch_id === null ? {} : { batchId: row.batch_id }),
-    ...(row.batch_index === null ? {} : { batchIndex: Number(row.batch_index) }),
-    status: row.status,
-    progress: {
-      total: Number(row.progress_total),
-      pending: Number(row.progress_pending),
-      running: Number(row.progress_running),
-      succeeded: Number(row.progress_succeeded),
-      failed: Number(row.progress_failed),
-    },
-    ...(row.result === null ? {} : { result: JSON.parse(row.result) as JsonValue }),
-    ...(row.result_schema === null ? {} : { resultSchema: JSON.parse(row.result_schema) as ResultColumn[] }),
-    ...(row.error === null ? {} : { error: JSON.parse(row.error) as JobError }),
-    attempts: Number(row.attempts),
-    createdAt: dateOf(row.created_at),
-    ...(row.started_at === null ? {} : { startedAt: dateOf(row.started_at) }),
-    ...(row.completed_at === null ? {} : { completedAt: dateOf(row.completed_at) }),
-    ...(row.retry_at === null ? {} : { nextAttemptAt: dateOf(row.retry_at) }),
-    details: { sequence: row.sequence, changeDate: dateOf(row.change_date), resourceOwner: row.resource_owner },
+    batchId: row.batch_id ?? undefined,
+    batchIndex: row.batch_index === null ? undefined : Number(row.batch_index),
   };
+  const progress = {
+    total: Number(row.progress_total),
+    pending: Number(row.progress_pending),
+    running: Number(row.progress_running),
+    succeeded: Number(row.progress_succeeded),
+    failed: Number(row.progress_failed),
+  };
+  const details = { sequence: row.sequence, changeDate: dateOf(row.change_date), resourceOwner: row.resource_owner };
+  return jobOf(spec, row.id, row.status, progress, Number(row.attempts), dateOf(row.created_at), details, {
+    result: row.result === null ? undefined : (JSON.parse(row.result) as JsonValue),
+    resultSchema: row.result_schema === null ? undefined : (JSON.parse(row.result_schema) as ResultColumn[]),
+    error: row.error === null ? undefined : (JSON.parse(row.error) as JobError),
+    startedAt: row.started_at === null ? undefined : dateOf(row.started_at),
+    completedAt: row.completed_at === null ? undefined : dateOf(row.completed_at),
+    nextAttemptAt: row.retry_at === null ? undefined : dateOf(row.retry_at),
+  });
 }
 
 /** The batch of `row`. */
