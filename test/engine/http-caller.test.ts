@@ -112,6 +112,13 @@ describe.each(kinds)("http caller %s", (_kind, create) => {
       expect(parseRetryAfter("soon")).toBeUndefined();
     });
 
+    it("answers a URL it cannot call with a network error instead of throwing", async () => {
+      const client = caller();
+
+      await expect(client.call(post("not a url"))).resolves.toMatchObject({ ok: false, status: 0, error: { code: "network" } });
+      await expect(client.call(post("ftp://127.0.0.1/hook"))).resolves.toMatchObject({ ok: false, error: { code: "network" } });
+    });
+
     it("keeps connections alive across calls", async () => {
       const target = await sink((_request, response) => response.end("ok"));
       const client = caller();
@@ -135,6 +142,31 @@ describe.each(kinds)("http caller %s", (_kind, create) => {
     expect(byName.error?.code).toBe("denied");
     expect(mapped.error?.code).toBe("denied");
     expect(target.connections).toBe(0);
+  });
+});
+
+describe("http caller with every connection busy", () => {
+  it("gives up on a call still waiting for a connection at its timeout, and never sends it", async () => {
+    const held: ServerResponse[] = [];
+    const target = await sink((_request, response) => held.push(response));
+    const client = createHttpCaller({ guard: createOutboundGuard({ allow: ["127.0.0.0/8"] }), connectionsPerOrigin: 1 });
+    callers.push(client);
+    const post = (timeoutMs: number) => ({ url: target.url, body: "{}", headers: {}, timeoutMs });
+
+    const first = client.call(post(5000));
+    await expect.poll(() => held.length).toBe(1);
+    const queued = await client.call(post(200));
+    held[0]!.end("done");
+
+    expect(queued).toMatchObject({ ok: false, status: 0, error: { code: "timeout" } });
+    expect(queued.latencyMs).toBeLessThan(1000);
+    expect(await first).toMatchObject({ ok: true, status: 200 });
+    // The connection is free again: the next call goes through, and the given-up one was never sent.
+    const next = client.call(post(2000));
+    await expect.poll(() => held.length).toBe(2);
+    held[1]!.end("next");
+    expect((await next).ok).toBe(true);
+    expect(target.bodies).toHaveLength(2);
   });
 });
 
