@@ -34,7 +34,7 @@ export function createRequestContextInterceptor(options: { logger: Logger; onRpc
     const method = request.method.name;
     const procedure = `${service}/${method}`;
     const streaming = request.method.methodKind !== "unary";
-    request.contextValues.set(requestContextKey, { requestId, procedure });
+    request.contextValues.set(requestContextKey, { requestId, procedure, principal: undefined });
     const started = performance.now();
     const done = (error?: unknown) => {
       const code = codeName(outcomeCode(error, request.signal));
