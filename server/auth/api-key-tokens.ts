@@ -4,7 +4,7 @@
  * or stretching needed), and looking a key up by its hash needs no
  * constant-time comparison.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hash, randomBytes } from "node:crypto";
 
 /** Every key Switchyard makes starts with this, so leaked keys are easy to spot and scan for. */
 export const apiKeyPrefix = "sy_";
@@ -29,7 +29,7 @@ export function generateApiKey(): string {
 
 /** Lower-case hex SHA-256 of a key: what is stored and looked up. */
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /** The public id of the key with `keyHash`. */

@@ -11,7 +11,7 @@
  *   and the step index, so receivers can deduplicate a re-run.
  * - A job's end writes its callback and closes its batch (job-completion.ts).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { NewDelivery } from "../domain/delivery.js";
 import { SwitchyardError } from "../domain/errors.js";
@@ -61,7 +61,8 @@ export type RunJob = (fresh: Job, startedEarly: boolean, signal: AbortSignal, en
 
 /** The `webhook-id` of step `index` of job `jobId`: the same in every attempt. */
 export function jobStepMessageId(owner: string, jobId: string, index: number): string {
-  return `msg_${createHash("sha256").update(`${owner}\0${jobId}\0${index}`).digest("hex").slice(0, 32)}`;
+  // One-shot hash(): a createHash object per step cost several times more.
+  return `msg_${hash("sha256", `${owner}\0${jobId}\0${index}`, "hex").slice(0, 32)}`;
 }
 
 /**
