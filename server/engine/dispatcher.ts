@@ -165,7 +165,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const result: CallResult =
       "error" in request
         ? { ok: false, status: 0, latencyMs: 0, headers: {}, error: { code: "network", message: request.error } }
-        : await caller.call({ ...request, signal: aborter.signal });
+        : await caller.call(request);
     if (result.error?.code === "aborted" && aborter.signal.aborted) return; // shutting down: the lease is released
     if (target && result.error?.code !== "denied") {
       if (result.ok) breakers.recordSuccess(target.id);
@@ -221,7 +221,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       body,
       headers: webhookHeaders(content, keys, jwt ? "application/jwt" : "application/json"),
       timeoutMs: target?.timeoutMs ?? callbackTimeoutMs,
-      ...(target ? { targetId: target.id } : {}),
+      signal: aborter.signal,
+      targetId: target?.id,
     };
   }
 
