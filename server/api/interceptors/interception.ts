@@ -13,9 +13,10 @@
  * lock operators out. A method without a matching execution costs two map
  * lookups.
  */
-import { type DescMessage, type JsonObject, type JsonValue, create, fromJson, toJson } from "@bufbuild/protobuf";
+import { type DescMessage, type DescMethod, type JsonObject, type JsonValue, create, fromJson, toJson } from "@bufbuild/protobuf";
 import { type Validator, violationsToProto } from "@bufbuild/protovalidate";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import type { Principal } from "../../auth/principal.js";
 import type { Logger } from "pino";
 import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import type { Actor } from "../../domain/events.js";
@@ -49,18 +50,41 @@ export interface InterceptionOptions {
 /** Creates the interception interceptor; it sits inside the validation interceptor. */
 export function createInterceptionInterceptor(options: InterceptionOptions): Interceptor {
   const { router } = options.engine;
-  return (next) => async (request) => {
-    const method = request.method;
-    if (request.stream || method.methodKind !== "unary" || !options.services.has(method.parent.typeName)) return next(request);
-    const fullMethod = `/${method.parent.typeName}/${method.name}`;
+  /** `/package.Service/Method` of each unary method that may be intercepted; null for the others. */
+  const fullMethods = new WeakMap<DescMethod, string | null>();
+  const fullMethodOf = (method: DescMethod): string | null => {
+    let fullMethod = fullMethods.get(method);
+    if (fullMethod === undefined) {
+      const intercepted = method.methodKind === "unary" && options.services.has(method.parent.typeName);
+      fullMethod = intercepted ? `/${method.parent.typeName}/${method.name}` : null;
+      fullMethods.set(method, fullMethod);
+    }
+    return fullMethod;
+  };
+
+  // Not async: an RPC that nothing matches — the common case — goes on with no promise of this interceptor's own.
+  return (next) => (request) => {
+    const fullMethod = request.stream ? null : fullMethodOf(request.method);
+    if (fullMethod === null) return next(request);
     // The auth interceptor put the principal here; it is the actor the chain runs for.
     const actor = request.contextValues.get(requestContextKey)?.principal;
     if (!actor) return next(request);
-    const owner = actor.resourceOwner;
-    const requestTargets = router.rpcTargets(owner, "request", fullMethod);
+    const requestTargets = router.rpcTargets(actor.resourceOwner, "request", fullMethod);
     // The response side is looked up after the handler, so a SetExecution it makes counts at once.
-    if (requestTargets.length === 0 && router.rpcTargets(owner, "response", fullMethod).length === 0) return next(request);
+    if (requestTargets.length === 0 && router.rpcTargets(actor.resourceOwner, "response", fullMethod).length === 0) return next(request);
+    return intercept(next, request as UnaryRequest, fullMethod, actor, requestTargets);
+  };
 
+  /** Runs the request execution's targets, the handler, then the response execution's targets. */
+  async function intercept(
+    next: Parameters<Interceptor>[0],
+    request: UnaryRequest,
+    fullMethod: string,
+    actor: Principal,
+    requestTargets: readonly Target[],
+  ): Promise<UnaryResponse | StreamResponse> {
+    const method = request.method;
+    const owner = actor.resourceOwner;
     const management = options.managementServices.has(method.parent.typeName);
     const headers = allowedHeaders(request.header);
     const base = { fullMethod, resourceOwner: owner, principal: principalOf(actor), headers };
@@ -100,7 +124,7 @@ export function createInterceptionInterceptor(options: InterceptionOptions): Int
     logIgnored(options.logger, fullMethod, outcome.ignoredFailures);
     if (outcome.payload === responseJson) return response;
     return { ...response, message: replacement(method.output, outcome.payload, "response") };
-  };
+  }
 }
 
 function allowedHeaders(headers: Headers): Record<string, string> {
