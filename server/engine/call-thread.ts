@@ -45,7 +45,14 @@ port.on("message", (orders: readonly ThreadOrder[]) => {
     inFlight.set(id, controller);
     if (order.aborted) controller.abort();
     // Fields written out: a spread with the signal added made a hidden class per call.
-    const call = { url: request.url, body: request.body, headers: request.headers, timeoutMs: request.timeoutMs, signal: controller.signal };
+    const call = {
+      url: request.url,
+      body: request.body,
+      headers: request.headers,
+      timeoutMs: request.timeoutMs,
+      signing: request.signing,
+      signal: controller.signal,
+    };
     void caller.call(call).then((result) => answer(id, result));
   }
 });

@@ -19,7 +19,7 @@ import { jsonDepth, maxJsonDepth } from "../domain/json-depth.js";
 import type { Target } from "../domain/target.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { CallResult, HttpCaller } from "./http-caller.js";
-import { signingKeysOf, webhookHeaders } from "./webhook-signature.js";
+import { signingKeysOf } from "./webhook-signature.js";
 
 /** Why a step failed. */
 export interface StepFailure {
@@ -104,11 +104,11 @@ async function callStep(
   const jwt = target.payloadType === "jwt";
   if (jwt && !options.signJwt) return fail("jwt_unavailable", "no server key to sign JWT payloads with");
   const text = jwt ? options.signJwt!(body) : JSON.stringify(body);
-  const content = { id: messageId, timestamp: Math.floor(now.getTime() / 1000), body: text };
   const result = await options.caller.call({
     url: target.endpoint,
     body: text,
-    headers: webhookHeaders(content, signingKeysOf(target, now), jwt ? "application/jwt" : "application/json"),
+    headers: { "content-type": jwt ? "application/jwt" : "application/json" },
+    signing: { id: messageId, timestamp: Math.floor(now.getTime() / 1000), keys: signingKeysOf(target, now) },
     timeoutMs: target.timeoutMs,
     targetId: target.id,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -26,7 +26,7 @@ import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
 import type { Router } from "./router.js";
 import { createLeasePool, newWorkerId } from "./lease-pool.js";
-import { signingKeysOf, webhookHeaders } from "./webhook-signature.js";
+import { signingKeysOf } from "./webhook-signature.js";
 
 export interface DispatcherOptions {
   readonly store: Store;
@@ -215,11 +215,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const body = jwt ? options.signJwt!(payload) : due.body ?? JSON.stringify(payload);
     const keys = target ? signingKeysOf(target, attemptedAt) : [...(options.callbackSigningKeys?.() ?? [])];
     if (keys.length === 0) return { error: "no signing key for this delivery" };
-    const content = { id: delivery.id, timestamp: Math.floor(attemptedAt.getTime() / 1000), body };
     return {
       url: target?.endpoint ?? delivery.endpoint,
       body,
-      headers: webhookHeaders(content, keys, jwt ? "application/jwt" : "application/json"),
+      headers: { "content-type": jwt ? "application/jwt" : "application/json" },
+      signing: { id: delivery.id, timestamp: Math.floor(attemptedAt.getTime() / 1000), keys },
       timeoutMs: target?.timeoutMs ?? callbackTimeoutMs,
       signal: aborter.signal,
       targetId: target?.id,

@@ -8,6 +8,7 @@
  */
 import { Agent, type Dispatcher } from "undici";
 import { type OutboundGuard, guardedConnector } from "./outbound-guard.js";
+import { type WebhookSigning, withWebhookHeaders } from "./webhook-signature.js";
 
 export type CallErrorCode = "timeout" | "denied" | "network" | "redirect" | "http_status" | "aborted";
 
@@ -36,6 +37,12 @@ export interface CallRequest {
   readonly signal?: AbortSignal;
   /** The target called, for metrics (never the URL); absent for job and batch callbacks. */
   readonly targetId?: string;
+  /**
+   * Signs the call: the caller adds `webhook-id`, `webhook-timestamp` and
+   * `webhook-signature` over `body` to `headers` — on the call thread when
+   * there is one, so the HMACs leave the event loop.
+   */
+  readonly signing?: WebhookSigning;
 }
 
 export interface HttpCaller {
@@ -140,7 +147,9 @@ export function createHttpCaller(options: {
           path: destination.path,
           method: "POST",
           body: call.body,
-          headers: { "user-agent": userAgent, ...call.headers },
+          headers: call.signing
+            ? withWebhookHeaders({ "user-agent": userAgent, ...call.headers }, call.signing, call.body)
+            : { "user-agent": userAgent, ...call.headers },
         },
         {
           onRequestStart(given) {

@@ -32,13 +32,30 @@ export function signWebhook(content: SignedContent, keys: readonly string[]): st
     .join(" ");
 }
 
-/** The Standard Webhooks headers of one attempt, with its content type. */
-export function webhookHeaders(content: SignedContent, keys: readonly string[], contentType: string): Record<string, string> {
+/**
+ * What a call is signed with, for the caller to add the Standard Webhooks
+ * headers itself (on its call thread, when it has one): `webhook-id`,
+ * `webhook-timestamp` and `webhook-signature` over the body it sends.
+ */
+export interface WebhookSigning {
+  readonly id: string;
+  /** Unix seconds of this attempt. */
+  readonly timestamp: number;
+  /** `whsec_<base64>` keys; one signature each. */
+  readonly keys: readonly string[];
+}
+
+/** `headers` with the Standard Webhooks headers of `signing` over `body` added. */
+export function withWebhookHeaders(
+  headers: Readonly<Record<string, string>>,
+  signing: WebhookSigning,
+  body: string | Uint8Array,
+): Record<string, string> {
   return {
-    "content-type": contentType,
-    "webhook-id": content.id,
-    "webhook-timestamp": String(content.timestamp),
-    "webhook-signature": signWebhook(content, keys),
+    ...headers,
+    "webhook-id": signing.id,
+    "webhook-timestamp": String(signing.timestamp),
+    "webhook-signature": signWebhook({ id: signing.id, timestamp: signing.timestamp, body }, signing.keys),
   };
 }
 
