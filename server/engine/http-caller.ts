@@ -3,8 +3,8 @@
  * connections go through the outbound guard. Redirects are never followed
  * (a 3xx is a failure), only 2xx is success, the timeout covers the whole
  * call (the wait for a free connection too), and response bodies are read up
- * to a limit. Never throws: every
- * outcome is a {@link CallResult}.
+ * to a limit. A call carrying `signing` is signed here (Standard Webhooks).
+ * Never throws: every outcome is a {@link CallResult}.
  */
 import { Agent, type Dispatcher } from "undici";
 import { type OutboundGuard, guardedConnector } from "./outbound-guard.js";
