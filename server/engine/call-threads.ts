@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
+import { type CallRequest, type CallResult, type HttpCaller, failedCall, msSince } from "./http-caller.js";
 
 /** What a call thread builds its caller from (the caller's other settings keep their defaults): only data, as it crosses to the thread. */
 export interface CallThreadSettings {
@@ -98,13 +98,7 @@ export function createThreadedHttpCaller(
   const threads: CallThread[] = [];
   const bootstrap = bootstrapCode();
 
-  const failure = (started: number, message: string): CallResult => ({
-    ok: false,
-    status: 0,
-    latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-    headers: {},
-    error: { code: "network", message },
-  });
+  const failure = (started: number, message: string): CallResult => failedCall(msSince(started), { code: "network", message });
 
   function settle(pending: Pending, result: CallResult): void {
     pending.forgetAbort();

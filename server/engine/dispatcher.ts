@@ -23,7 +23,7 @@ import { publicPayload } from "../domain/secret-fields.js";
 import type { Target } from "../domain/target.js";
 import type { Store } from "../store/store.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
-import type { CallRequest, CallResult, HttpCaller } from "./http-caller.js";
+import { type CallRequest, type CallResult, type HttpCaller, failedCall } from "./http-caller.js";
 import type { Router } from "./router.js";
 import { createLeasePool, newWorkerId } from "./lease-pool.js";
 import { signingKeysOf } from "./webhook-signature.js";
@@ -164,7 +164,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const request = buildRequest(due, target, attemptedAt);
     const result: CallResult =
       "error" in request
-        ? { ok: false, status: 0, latencyMs: 0, headers: {}, error: { code: "network", message: request.error } }
+        ? failedCall(0, { code: "network", message: request.error })
         : await caller.call(request);
     if (result.error?.code === "aborted" && aborter.signal.aborted) return; // shutting down: the lease is released
     if (target && result.error?.code !== "denied") {

@@ -8,7 +8,7 @@
  */
 import { Agent, type Dispatcher } from "undici";
 import { type OutboundGuard, guardedConnector } from "./outbound-guard.js";
-import { type WebhookSigning, withWebhookHeaders } from "./webhook-signature.js";
+import { type WebhookSigning, addWebhookHeaders } from "./webhook-signature.js";
 
 export type CallErrorCode = "timeout" | "denied" | "network" | "redirect" | "http_status" | "aborted";
 
@@ -85,19 +85,18 @@ export function createHttpCaller(options: {
    */
   function attempt(call: CallRequest): Promise<CallResult> {
     const started = performance.now();
-    const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+    const elapsed = () => msSince(started);
     let destination: Destination;
     try {
       destination = destinationOf(call.url);
     } catch (error) {
-      return Promise.resolve(failure(elapsed(), { code: "network", message: error instanceof Error ? error.message : String(error) }));
+      return Promise.resolve(failedCall(elapsed(), { code: "network", message: error instanceof Error ? error.message : String(error) }));
     }
     return new Promise<CallResult>((resolve) => {
       let controller: Dispatcher.DispatchController | undefined;
       /** Why the call was aborted before undici handed over its controller. */
       let abortedEarly: Error | undefined;
       let settled = false;
-      let timedOut = false;
       let status = 0;
       let headers: Record<string, string> = {};
       const chunks: Buffer[] = [];
@@ -129,17 +128,20 @@ export function createHttpCaller(options: {
         };
       };
 
+      // Settled before the abort: whatever undici reports of the aborted request afterwards is ignored.
       const timer = setTimeout(() => {
-        timedOut = true;
-        abort(new DOMException("the target did not answer in time", "TimeoutError") as unknown as Error);
-        settle(failure(elapsed(), { code: "timeout", message: "the target did not answer in time" }));
+        settle(failedCall(elapsed(), { code: "timeout", message: "the target did not answer in time" }));
+        abort(new Error("the target did not answer in time"));
       }, call.timeoutMs);
       const callerAborted = () => {
-        abort(call.signal?.reason instanceof Error ? call.signal.reason : new Error("the call was aborted"));
-        settle(failure(elapsed(), { code: "aborted", message: "the call was aborted" }));
+        settle(failedCall(elapsed(), { code: "aborted", message: "the call was aborted" }));
+        abort(new Error("the call was aborted"));
       };
       if (call.signal?.aborted) return callerAborted();
       call.signal?.addEventListener("abort", callerAborted, { once: true });
+
+      const requestHeaders: Record<string, string> = { "user-agent": userAgent, ...call.headers };
+      if (call.signing) addWebhookHeaders(requestHeaders, call.signing, call.body);
 
       agent.dispatch(
         {
@@ -147,9 +149,7 @@ export function createHttpCaller(options: {
           path: destination.path,
           method: "POST",
           body: call.body,
-          headers: call.signing
-            ? withWebhookHeaders({ "user-agent": userAgent, ...call.headers }, call.signing, call.body)
-            : { "user-agent": userAgent, ...call.headers },
+          headers: requestHeaders,
         },
         {
           onRequestStart(given) {
@@ -175,7 +175,7 @@ export function createHttpCaller(options: {
             settle(answer(false));
           },
           onResponseError(_controller, error) {
-            settle(failure(elapsed(), classify(error, timedOut, call.signal)));
+            settle(failedCall(elapsed(), classify(error)));
           },
         },
       );
@@ -206,8 +206,14 @@ function destinationOf(url: string): Destination {
   return destination;
 }
 
-function failure(latencyMs: number, error: NonNullable<CallResult["error"]>): CallResult {
+/** A call that got no answer. */
+export function failedCall(latencyMs: number, error: NonNullable<CallResult["error"]>): CallResult {
   return { ok: false, status: 0, latencyMs, headers: {}, error };
+}
+
+/** Milliseconds since `started` (a `performance.now()`), to the µs: a call's `latencyMs`. */
+export function msSince(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -221,13 +227,11 @@ function statusError(status: number): CallResult["error"] {
   return { code: "http_status", message: `answered ${status}` };
 }
 
-function classify(error: unknown, timedOut: boolean, caller?: AbortSignal): NonNullable<CallResult["error"]> {
+/** A failure undici reported; a timeout or an abort has settled the call before it could. */
+function classify(error: unknown): NonNullable<CallResult["error"]> {
   const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (code === "ESWITCHYARD_DENIED") return { code: "denied", message };
-  if (caller?.aborted) return { code: "aborted", message: "the call was aborted" };
-  if (timedOut) return { code: "timeout", message: "the target did not answer in time" };
-  return { code: "network", message };
+  return { code: code === "ESWITCHYARD_DENIED" ? "denied" : "network", message };
 }
 
 /** `Retry-After` as milliseconds from now: delay-seconds or an HTTP date; undefined when absent or unreadable. */

@@ -45,18 +45,11 @@ export interface WebhookSigning {
   readonly keys: readonly string[];
 }
 
-/** `headers` with the Standard Webhooks headers of `signing` over `body` added. */
-export function withWebhookHeaders(
-  headers: Readonly<Record<string, string>>,
-  signing: WebhookSigning,
-  body: string | Uint8Array,
-): Record<string, string> {
-  // Copied, then added to: a spread followed by new fields would make a hidden class for every call.
-  const signed: Record<string, string> = Object.assign({}, headers);
-  signed["webhook-id"] = signing.id;
-  signed["webhook-timestamp"] = String(signing.timestamp);
-  signed["webhook-signature"] = signWebhook({ id: signing.id, timestamp: signing.timestamp, body }, signing.keys);
-  return signed;
+/** Adds the Standard Webhooks headers of `signing` over `body` to `headers`. */
+export function addWebhookHeaders(headers: Record<string, string>, signing: WebhookSigning, body: string | Uint8Array): void {
+  headers["webhook-id"] = signing.id;
+  headers["webhook-timestamp"] = String(signing.timestamp);
+  headers["webhook-signature"] = signWebhook({ id: signing.id, timestamp: signing.timestamp, body }, signing.keys);
 }
 
 /** The keys a call to `target` is signed with at `now`: the current one, and the previous one during its overlap. */

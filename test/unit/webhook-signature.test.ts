@@ -2,7 +2,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { generateSigningKey } from "../../server/commands/target-commands.js";
-import { signWebhook, signingKeysOf, withWebhookHeaders } from "../../server/engine/webhook-signature.js";
+import { signWebhook, signingKeysOf, addWebhookHeaders } from "../../server/engine/webhook-signature.js";
 
 const now = new Date("2026-11-23T10:00:00Z");
 const content = { id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", timestamp: Math.floor(now.getTime() / 1000), body: '{"type":"order.placed"}' };
@@ -14,7 +14,8 @@ describe("webhook signatures", () => {
   it("verify with the standardwebhooks library", () => {
     const key = generateSigningKey();
     const signed = fresh();
-    const headers = withWebhookHeaders(json, { id: signed.id, timestamp: signed.timestamp, keys: [key] }, signed.body);
+    const headers: Record<string, string> = { ...json };
+    addWebhookHeaders(headers, { id: signed.id, timestamp: signed.timestamp, keys: [key] }, signed.body);
 
     expect(headers["content-type"]).toBe("application/json");
     expect(headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
@@ -24,7 +25,8 @@ describe("webhook signatures", () => {
   it("carry one entry per key during a rotation, each verifiable alone, and fail for any other key", () => {
     const [current, previous, stranger] = [generateSigningKey(), generateSigningKey(), generateSigningKey()];
     const signed = fresh();
-    const headers = withWebhookHeaders(json, { id: signed.id, timestamp: signed.timestamp, keys: [current, previous] }, signed.body);
+    const headers: Record<string, string> = { ...json };
+    addWebhookHeaders(headers, { id: signed.id, timestamp: signed.timestamp, keys: [current, previous] }, signed.body);
 
     expect(headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(new Webhook(current).verify(signed.body, headers)).toBeTruthy();
