@@ -154,7 +154,7 @@ function checkEnvelopes(
         flags ^= compressedFlag;
       }
       const skipped = framing.skipFlag !== undefined && (flags & framing.skipFlag) === framing.skipFlag;
-      if (framing.binary && !skipped) checkDecodes(input, data);
+      if (framing.binary && !skipped) decodeBinary(input, data);
       yield { flags, data };
     }
   };
@@ -175,7 +175,7 @@ function withCheckedUnaryBody(
   async function* checked() {
     let bytes = await readAllBytes(body, options.readMaxBytes, header.get("content-length"));
     if (compression) bytes = await compression.decompress(bytes, options.readMaxBytes);
-    if (binary) checkDecodes(input, bytes);
+    if (binary) decodeBinary(input, bytes);
     yield bytes;
   }
   if (!compression) return { ...request, body: checked() };
@@ -199,7 +199,7 @@ async function checkGetQuery(
     const message = query.get("message") ?? "";
     let bytes = query.get("base64") === "1" ? decodeBase64(message) : new TextEncoder().encode(message);
     if (compression) bytes = await compression.decompress(bytes, options.readMaxBytes);
-    if (encoding === "proto") checkDecodes(input, bytes);
+    if (encoding === "proto") decodeBinary(input, bytes);
     return undefined;
   } catch (error) {
     return ConnectError.from(error, Code.InvalidArgument);
@@ -214,18 +214,18 @@ function decodeBase64(text: string): Uint8Array {
   }
 }
 
-function checkDecodes(input: DescMessage, bytes: Uint8Array): void {
+/**
+ * A binary request body decoded as `input`, or INVALID_ARGUMENT with an
+ * ErrorInfo `malformed_message`; the unary lane decodes with it, and
+ * connect-node's path calls it as a check before connect-es decodes.
+ */
+export function decodeBinary<Desc extends DescMessage>(input: Desc, bytes: Uint8Array) {
   try {
-    fromBinary(input, bytes);
+    return fromBinary(input, bytes);
   } catch (error) {
-    throw malformedMessage(input, error);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw malformed(`the request is not a valid ${input.typeName}: ${reason}`, "malformed_message", { message_type: input.typeName });
   }
-}
-
-/** The INVALID_ARGUMENT a binary request body that does not decode as `input` fails with. */
-export function malformedMessage(input: DescMessage, error: unknown): ConnectError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return malformed(`the request is not a valid ${input.typeName}: ${reason}`, "malformed_message", { message_type: input.typeName });
 }
 
 /** INVALID_ARGUMENT for a request body that cannot be decoded, with an ErrorInfo naming `reason`. */

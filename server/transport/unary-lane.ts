@@ -31,7 +31,7 @@
  * listens to. The call's own parts — headers, body, context — are in
  * lane-call.ts; this file routes, decodes, invokes and answers.
  */
-import { type DescMessage, type DescMethod, type DescService, fromBinary } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -51,7 +51,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { malformed, malformedMessage } from "../api/request-decoding.js";
+import { decodeBinary, malformed } from "../api/request-decoding.js";
 import { LaneContext, RequestHeaders, readBody, urlOf, watchRequest } from "./lane-call.js";
 import type { NodeHandler } from "./http-routes.js";
 
@@ -255,15 +255,6 @@ function plainHeaders(headers: Headers): Record<string, string> {
   const plain: Record<string, string> = {};
   headers.forEach((value, key) => (plain[key] = value));
   return plain;
-}
-
-/** A binary request body decoded, or the INVALID_ARGUMENT request-decoding.ts gives connect-node's path. */
-function decodeBinary(input: DescMessage, bytes: Uint8Array) {
-  try {
-    return fromBinary(input, bytes);
-  } catch (error) {
-    throw malformedMessage(input, error);
-  }
 }
 
 /** The implementations `routes` registers, recorded instead of served. */
