@@ -1,7 +1,15 @@
 /** Contract: the `batches` read model — its spec and status from `batch.*` events, its job counters from its jobs' events. */
 import { describe, expect, it } from "vitest";
-import type { Batch, Job, Progress } from "../../server/domain/job.js";
-import { terminalJobStatuses } from "../../server/domain/job.js";
+import type { NewEvent } from "../../server/domain/events.js";
+import type { Batch, Job, JobStatus, Progress } from "../../server/domain/job.js";
+import {
+  decideAcceptJob,
+  decideCancelJob,
+  decideFailJob,
+  decideStartJob,
+  decideSucceedJob,
+  terminalJobStatuses,
+} from "../../server/domain/job.js";
 import type { Store } from "../../server/store/store.js";
 import {
   acceptBatch,
@@ -14,8 +22,9 @@ import {
   retryJob,
   startJob,
   succeedJob,
+  targetFailed,
 } from "./job-fixtures.js";
-import { type StoreFactory, ownerA, ownerB, page, useFreshStore } from "./fixtures.js";
+import { type StoreFactory, actorOf, ownerA, ownerB, page, useFreshStore } from "./fixtures.js";
 
 /** The counters a batch must show for `jobs`: pending until first started, running until ended, cancelled as failed. */
 function expectedProgress(jobs: readonly Job[]): Progress {
@@ -158,6 +167,66 @@ export function describeBatchesContract(createStore: StoreFactory): void {
       expect(completed).toMatchObject({ status: "partially_failed", progress: { succeeded: 1, failed: 1 }, details: { sequence: 2n } });
       expect(completed.completedAt).toEqual(completed.details.changeDate);
       expect((await store.finishedOpenBatches(10)).map((batch) => batch.id)).toEqual(["b-b"]);
+    });
+
+    it("counts the jobs moved by many writes committed together, and nothing of a write that fails among them", async () => {
+      const { store } = fresh;
+      const b1 = await acceptBatch(store, "b1", 20);
+      const b2 = await acceptBatch(store, "b2", 10);
+      const singles = ["s0", "s1", "s2"];
+      for (const id of singles) await acceptJob(store, id);
+      const jobOf = async (id: string): Promise<Job> => (await store.getJob(ownerA, id))!;
+      const append = (id: string, sequence: bigint, events: NewEvent[]) =>
+        store.append({ actor: actorOf(ownerA), events, expectations: [{ aggregateType: "job", aggregateId: id, sequence }] });
+      /** Appends every move in the same turn, so they share a transaction, with one write that fails after its first event. */
+      async function together(moves: [string, (job: Job) => NewEvent[]][], doomed: string): Promise<void> {
+        const jobs = await Promise.all(moves.map(([id]) => jobOf(id)));
+        const victim = await jobOf(doomed);
+        const writes = moves.map(([id, decide], index) => append(id, jobs[index]!.details.sequence, decide(jobs[index]!)));
+        // Its start is counted, then accepting a job that exists breaks the jobs table's key: the whole write rolls back.
+        const failing = append(doomed, victim.details.sequence, [...decideStartJob(victim, 1), decideAcceptJob("s0", {
+          function: "enrich", input: {}, async: true, includeResultSchema: false, maxAttempts: 3,
+        })]);
+        await expect(failing).rejects.toThrow();
+        await Promise.all(writes);
+      }
+      async function expectCounted(): Promise<void> {
+        const { items: all } = await store.listJobs(ownerA, {}, page());
+        expect(all).toHaveLength(33);
+        for (const id of ["b1", "b2"]) {
+          expect(await progressOfBatch(id)).toEqual(expectedProgress(all.filter((job) => job.batchId === id)));
+        }
+        const counts: Record<JobStatus, number> = { accepted: 0, running: 0, succeeded: 0, partially_failed: 0, failed: 0, cancelled: 0 };
+        for (const job of all) counts[job.status]++;
+        expect(await store.jobCounts()).toEqual(counts);
+      }
+
+      const startedAt = Date.now();
+      await together(
+        [...b1.slice(0, 12), ...b2.slice(0, 5), ...singles].map((id) => [id, (job: Job) => decideStartJob(job, 1)]),
+        b1[19]!,
+      );
+      await expectCounted();
+      expect(await batchOf("b1")).toMatchObject({ status: "running" });
+      expect((await batchOf("b1")).startedAt!.getTime()).toBeGreaterThanOrEqual(startedAt);
+      expect(await batchOf("b2")).toMatchObject({ status: "running" });
+
+      const succeed = (job: Job) => decideSucceedJob(job, { ok: true }, progressOf(1, 1));
+      const fail = (job: Job) => decideFailJob(job, targetFailed, progressOf(1, 0, 1));
+      await together(
+        [
+          ...b1.slice(0, 6).map((id): [string, typeof succeed] => [id, succeed]),
+          ...b1.slice(6, 9).map((id): [string, typeof fail] => [id, fail]),
+          ...b1.slice(12, 15).map((id): [string, typeof decideCancelJob] => [id, decideCancelJob]),
+          ...b2.slice(0, 5).map((id): [string, typeof succeed] => [id, succeed]),
+          ["s0", fail],
+          ["s1", decideCancelJob],
+        ],
+        b2[9]!,
+      );
+      await expectCounted();
+      expect(await progressOfBatch("b1")).toEqual({ total: 20, pending: 5, running: 3, succeeded: 6, failed: 6 });
+      expect(await progressOfBatch("b2")).toEqual({ total: 10, pending: 5, running: 0, succeeded: 5, failed: 0 });
     });
 
     it("keeps counting the jobs of a batch completed as cancelled before they end", async () => {

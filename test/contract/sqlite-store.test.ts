@@ -91,6 +91,7 @@ describe("SQLite store", () => {
       "9-jobs",
       "10-master-key-check",
       "11-status-counts",
+      "12-job-counts-per-transaction",
     ]);
     const db = new Database(file);
     try {

@@ -1,35 +1,103 @@
 /**
- * The `jobs` read model, written from `job.*` events, and the job counters of
- * its batch in `batches`. Agrees with `evolveJob`: `details` come from the
- * job's last event.
+ * The `jobs` read model, written from `job.*` events, and the counters they
+ * move: jobs per status, and the job counters of their batch in `batches`.
+ * Agrees with `evolveJob`: `details` come from the job's last event.
  *
  * A batch counts each job once: pending until its first start, running from
  * then on (also while a retry waits), and succeeded or failed (cancelled
- * counts as failed) at its end. The batch statements decide that from the
- * job's row as it was before the event, so they run before the job's update.
+ * counts as failed) at its end. {@link countJobEvent} decides that from the
+ * job's row as it was before the event.
  */
 import type { NewEvent, StoredEvent } from "../../domain/events.js";
-import type { JobSpec, Progress } from "../../domain/job.js";
-import type { SqlValue, Statement } from "./statement.js";
+import type { JobSpec, JobStatus, Progress } from "../../domain/job.js";
+import type { Counters, SqlValue, Statement } from "./statement.js";
 
-/** The statements that apply a `job.*` event to `jobs` and `batches`; none for other events. */
+/** The statements that apply a `job.*` event to `jobs`; none for other events. Counters: {@link countJobEvent}. */
 export function jobStatements(event: StoredEvent): Statement[] {
   switch (event.type) {
     case "job.accepted":
       return [insertJob(event)];
     case "job.started":
-      return [countBatchStart(event), startJob(event)];
+      return [startJob(event)];
     case "job.progressed":
       return [updateJob(event, progressColumns, progressValues(event.payload.progress))];
     case "job.retry_scheduled":
       return [scheduleRetry(event)];
     case "job.succeeded":
-      return [countBatchEnd(event, "succeeded"), succeedJob(event)];
+      return [succeedJob(event)];
     case "job.failed":
     case "job.cancelled":
-      return [countBatchEnd(event, "failed"), endJob(event, event.type === "job.failed" ? "failed" : "cancelled")];
+      return [endJob(event, event.type === "job.failed" ? "failed" : "cancelled")];
     default:
       return [];
+  }
+}
+
+/** What counting a job's event needs of its row as it was before the event. */
+export interface JobRowBefore {
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly batchId: string | undefined;
+}
+
+/** The status a `job.*` event leaves its job in; undefined when it changes none. */
+function statusAfter(type: string): JobStatus | undefined {
+  switch (type) {
+    case "job.accepted":
+    case "job.retry_scheduled":
+      return "accepted";
+    case "job.started":
+      return "running";
+    case "job.succeeded":
+      return "succeeded";
+    case "job.failed":
+      return "failed";
+    case "job.cancelled":
+      return "cancelled";
+    default:
+      return undefined;
+  }
+}
+
+/** Whether {@link countJobEvent} needs the row before `event`: for every status change of an existing job. */
+export function countsWithRowBefore(event: Pick<StoredEvent, "type">): boolean {
+  return event.type !== "job.accepted" && statusAfter(event.type) !== undefined;
+}
+
+/**
+ * Moves `counters` by `event`, given the job's row before it (undefined for
+ * `job.accepted`, or when there is none, so the event's update changed
+ * nothing): the job's status count, and for a batch's job its batch's
+ * counters. A first start (accepted, never attempted) moves the job from
+ * pending to running; an end of a job not yet ended moves it from pending
+ * (never started) or running to succeeded or failed (cancelled counts as failed).
+ */
+export function countJobEvent(event: StoredEvent, before: JobRowBefore | undefined, counters: Counters): void {
+  const to = statusAfter(event.type);
+  if (to === undefined) return;
+  if (event.type === "job.accepted") return counters.jobStatus(undefined, to);
+  if (before === undefined) return;
+  if (before.status !== to) counters.jobStatus(before.status, to);
+  if (before.batchId === undefined) return;
+  const fresh = before.attempts === 0;
+  if (to === "running") {
+    if (before.status === "accepted" && fresh) {
+      counters.batch(event.resourceOwner, before.batchId, {
+        pending: -1,
+        running: 1,
+        succeeded: 0,
+        failed: 0,
+        startedAt: event.createdAt.getTime(),
+      });
+    }
+  } else if (to !== "accepted" && (before.status === "accepted" || before.status === "running")) {
+    const succeeded = to === "succeeded" ? 1 : 0;
+    counters.batch(event.resourceOwner, before.batchId, {
+      pending: fresh ? -1 : 0,
+      running: fresh ? 0 : -1,
+      succeeded,
+      failed: 1 - succeeded,
+    });
   }
 }
 
@@ -37,8 +105,8 @@ export function jobStatements(event: StoredEvent): Statement[] {
  * Whether `next`, the event after `accepted` in the same append, is the first
  * start of that job outside a batch: a runner with a free place starts a job
  * in the transaction that accepts it. The two then project as one INSERT of
- * the running job (`insertJob(accepted, next)`) instead of an INSERT, an
- * UPDATE and a batch counter update that finds no batch.
+ * the running job (`insertJob(accepted, next)`) instead of an INSERT and an
+ * UPDATE.
  */
 export function startsInSameAppend(accepted: StoredEvent, next: Pick<NewEvent, "aggregateType" | "aggregateId" | "type"> | undefined): boolean {
   return (
@@ -90,32 +158,6 @@ export function insertJob(accepted: StoredEvent, started?: StoredEvent): Stateme
       ...(started ? progressValues(started.payload.progress) : [0, 0, 0, 0, 0]),
       started ? started.createdAt.getTime() : null,
     ],
-  };
-}
-
-/** The first start of a batch's job moves it from pending to running, and starts the batch. */
-function countBatchStart(event: StoredEvent): Statement {
-  return {
-    sql:
-      "UPDATE batches SET pending = batches.pending - 1, running = batches.running + 1, " +
-      "status = CASE WHEN batches.status = 'accepted' THEN 'running' ELSE batches.status END, " +
-      "started_at = coalesce(batches.started_at, ?) FROM jobs " +
-      "WHERE jobs.resource_owner = ? AND jobs.id = ? AND jobs.status = 'accepted' AND jobs.attempts = 0 " +
-      "AND batches.resource_owner = jobs.resource_owner AND batches.id = jobs.batch_id",
-    params: [event.createdAt.getTime(), event.resourceOwner, event.aggregateId],
-  };
-}
-
-/** A batch's job that ends leaves pending (never started) or running, and counts as `outcome`. */
-function countBatchEnd(event: StoredEvent, outcome: "succeeded" | "failed"): Statement {
-  return {
-    sql:
-      "UPDATE batches SET pending = batches.pending - CASE WHEN jobs.attempts = 0 THEN 1 ELSE 0 END, " +
-      "running = batches.running - CASE WHEN jobs.attempts = 0 THEN 0 ELSE 1 END, " +
-      `${outcome} = batches.${outcome} + 1 FROM jobs ` +
-      "WHERE jobs.resource_owner = ? AND jobs.id = ? AND jobs.status IN ('accepted', 'running') " +
-      "AND batches.resource_owner = jobs.resource_owner AND batches.id = jobs.batch_id",
-    params: [event.resourceOwner, event.aggregateId],
   };
 }
 

@@ -3,15 +3,17 @@
  * and projections applied, the deliveries they cause written to the outbox,
  * and the jobs leased that the request hands to a runner, all in one
  * `BEGIN IMMEDIATE` transaction: the group commit's (group-commit.ts), which
- * may run an append twice when another write of its group fails.
+ * may run an append twice when another write of its group fails. The
+ * counters the events move go to the transaction's tally (counter-tally.ts).
  */
 import type Sqlite from "better-sqlite3";
 import type { DueDelivery } from "../../domain/delivery.js";
 import { SwitchyardError } from "../../domain/errors.js";
 import { type StoredEvent, storedEvent } from "../../domain/events.js";
-import { insertJob, startsInSameAppend } from "../projections/job-projection.js";
+import type { JobStatus } from "../../domain/job.js";
+import { type JobRowBefore, countJobEvent, countsWithRowBefore, insertJob, startsInSameAppend } from "../projections/job-projection.js";
 import { projectionStatements } from "../projections/projection.js";
-import type { Statement } from "../projections/statement.js";
+import type { Counters, Statement } from "../projections/statement.js";
 import { sealEventSecrets } from "../secrets/event-secrets.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { AppendRequest, SequenceExpectation } from "../store.js";
@@ -46,6 +48,7 @@ export function createAppender(
   outbox: OutboxWriter,
   jobWrites: Pick<JobWrites, "lease">,
   secrets: SecretBox,
+  counters: Counters,
 ): Appender {
   const currentSequence = db
     .prepare<[string, string, string], bigint>(
@@ -57,8 +60,19 @@ export function createAppender(
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
 
+  const jobRow = db.prepare<[string, string], { status: JobStatus; attempts: bigint; batch_id: string | null }>(
+    "SELECT status, attempts, batch_id FROM jobs WHERE resource_owner = ? AND id = ?",
+  );
+
   const sequenceOf = (owner: string, aggregateType: string, aggregateId: string): bigint =>
     currentSequence.get(owner, aggregateType, aggregateId) ?? 0n;
+
+  /** The job's row before `event`, when counting the event needs it. */
+  const rowBefore = (event: StoredEvent): JobRowBefore | undefined => {
+    if (event.aggregateType !== "job" || !countsWithRowBefore(event)) return undefined;
+    const row = jobRow.get(event.resourceOwner, event.aggregateId);
+    return row && { status: row.status, attempts: Number(row.attempts), batchId: row.batch_id ?? undefined };
+  };
 
   const runStatement = (statement: Statement): void => {
     try {
@@ -108,11 +122,15 @@ export function createAppender(
         sealedPayload === event.payload ? stored : storedEvent(event, position, sequence, owner, request.actor.subject, createdAt, sealedPayload);
       if (acceptedToStart) {
         runStatement(insertJob(acceptedToStart, projected));
+        countJobEvent(acceptedToStart, undefined, counters);
+        countJobEvent(projected, { status: "accepted", attempts: 0, batchId: undefined }, counters);
         acceptedToStart = undefined;
       } else if (startsInSameAppend(projected, request.events[index + 1])) {
         acceptedToStart = projected;
       } else {
+        const before = rowBefore(projected);
         for (const statement of projectionStatements(projected)) runStatement(statement);
+        if (projected.aggregateType === "job") countJobEvent(projected, before, counters);
       }
       // Its deliveries reference the event (a foreign key), so they follow it.
       deliveries.push(...outbox.plan(stored));

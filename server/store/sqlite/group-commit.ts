@@ -20,8 +20,18 @@
  * offered since the last commit it heard may count a rerun's offers twice,
  * which only leaves a fresh delivery to its poll instead of leasing it at
  * once — as a write rolled back alone always did.
+ *
+ * The counters the group's writes moved (a {@link CounterTally}) are written
+ * at the end of its transaction; what a rolled-back write counted is
+ * forgotten with it.
  */
 import type Sqlite from "better-sqlite3";
+import type { CounterTally } from "./counter-tally.js";
+
+/** What the group commit needs of a tally. */
+export type TransactionTally = Pick<CounterTally, "mark" | "undo" | "write">;
+
+const noTally: TransactionTally = { mark: () => 0, undo() {}, write() {} };
 
 interface Pending {
   readonly run: () => unknown;
@@ -44,8 +54,8 @@ export interface GroupCommit {
   flush(): void;
 }
 
-/** Groups the writes to `db`. */
-export function createGroupCommit(db: Sqlite.Database): GroupCommit {
+/** Groups the writes to `db`; `tally` is written at the end of each group's transaction. */
+export function createGroupCommit(db: Sqlite.Database, tally: TransactionTally = noTally): GroupCommit {
   let pending: Pending[] = [];
   let scheduled: NodeJS.Immediate | undefined;
 
@@ -53,30 +63,38 @@ export function createGroupCommit(db: Sqlite.Database): GroupCommit {
   class WriteFailed {
     constructor(readonly error: unknown) {}
   }
-  const writeTogether = db.transaction((group: readonly Pending[]): Outcome[] =>
-    group.map((item) => {
+  const writeTogether = db.transaction((group: readonly Pending[]): Outcome[] => {
+    const outcomes = group.map((item) => {
       try {
         return { result: item.run() };
       } catch (error) {
         throw new WriteFailed(error);
       }
-    }),
-  );
+    });
+    tally.write();
+    return outcomes;
+  });
   const inSavepoint = db.transaction((run: () => unknown): unknown => run());
-  const writeEachAlone = db.transaction((group: readonly Pending[]): Outcome[] =>
-    group.map((item) => {
+  const writeEachAlone = db.transaction((group: readonly Pending[]): Outcome[] => {
+    const outcomes = group.map((item) => {
+      const mark = tally.mark();
       try {
         return { result: inSavepoint(item.run) };
       } catch (error) {
+        tally.undo(mark);
         return { error };
       }
-    }),
-  );
+    });
+    tally.write();
+    return outcomes;
+  });
 
   function writeGroup(group: readonly Pending[]): Outcome[] {
     try {
       return writeTogether.immediate(group);
     } catch (failed) {
+      // Rolled back: so is everything it counted.
+      tally.undo(0);
       if (!(failed instanceof WriteFailed)) throw failed;
       // A group of one has nothing to keep: its write's error is its outcome.
       if (group.length === 1) return [{ error: failed.error }];
@@ -94,7 +112,8 @@ export function createGroupCommit(db: Sqlite.Database): GroupCommit {
     try {
       outcomes = writeGroup(group);
     } catch (error) {
-      // The group's own BEGIN or COMMIT failed (e.g. SQLITE_BUSY): nothing was written.
+      // The group's own BEGIN or COMMIT failed (e.g. SQLITE_BUSY): nothing was written, or counted.
+      tally.undo(0);
       for (const item of group) item.reject(error);
       return;
     }

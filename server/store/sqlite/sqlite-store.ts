@@ -18,6 +18,7 @@ import type { ClaimStart } from "../job-store.js";
 import { type Job, evolveJob } from "../../domain/job.js";
 import { createApiKeys } from "./api-keys.js";
 import { type AppendResult, type Appender, createAppender } from "./append.js";
+import { createCounterTally } from "./counter-tally.js";
 import { createDeliveryQueries } from "./delivery-queries.js";
 import { createDeliveryWrites } from "./delivery-writes.js";
 import { createGroupCommit } from "./group-commit.js";
@@ -75,8 +76,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const serverKeys = createServerKeys(db, secrets);
   const outbox = createOutboxWriter(db, secrets);
   const jobWrites = createJobWrites(db);
-  const appendOne = createAppender(db, statements, idempotencyKeys, outbox, jobWrites, secrets);
-  const groupCommit = createGroupCommit(db);
+  const tally = createCounterTally(db);
+  const appendOne = createAppender(db, statements, idempotencyKeys, outbox, jobWrites, secrets, tally);
+  const groupCommit = createGroupCommit(db, tally);
   const notifyCommitted = ({ events, deliveries }: AppendResult): void => {
     listeners.notify(events);
     deliveryListeners.notify(deliveries);
