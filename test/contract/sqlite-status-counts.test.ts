@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadMigrations, migrate } from "../../server/store/sqlite/migrate.js";
 import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
+import type { Store } from "../../server/store/store.js";
 import { acceptJob, cancelJob, progressJob, progressOf, retryJob, startJob, succeedJob } from "./job-fixtures.js";
 
 const directories: string[] = [];
@@ -46,6 +47,17 @@ function counted<S extends string>(db: Database.Database, table: string, zero: R
   const rows = db.prepare<[], { status: S; count: number }>(`SELECT status, count(*) AS count FROM ${table} GROUP BY status`).all();
   for (const row of rows) counts[row.status] = row.count;
   return counts;
+}
+
+/** Closes `db`, opens the store on `file` and expects `read` to answer `expected` there. */
+async function expectOnReopen(db: Database.Database, file: string, read: (store: Store) => Promise<unknown>, expected: unknown): Promise<void> {
+  db.close();
+  const store = await createSqliteStore({ path: file });
+  try {
+    expect(await read(store)).toEqual(expected);
+  } finally {
+    await store.close();
+  }
 }
 
 const noJobs = { accepted: 0, running: 0, succeeded: 0, partially_failed: 0, failed: 0, cancelled: 0 };
@@ -97,10 +109,7 @@ describe("status counts (SQLite)", () => {
       db.exec("DELETE FROM jobs WHERE id IN ('j6', 'j7')");
       const jobs = counted(db, "jobs", noJobs);
       expect(jobs).toEqual({ ...noJobs, accepted: 24, running: 2, succeeded: 1, cancelled: 1 });
-      db.close();
-      const reopened = await createSqliteStore({ path: file });
-      expect(await reopened.jobCounts()).toEqual(jobs);
-      await reopened.close();
+      await expectOnReopen(db, file, (store) => store.jobCounts(), jobs);
     } finally {
       if (db.open) db.close();
     }
@@ -129,10 +138,7 @@ describe("status counts (SQLite)", () => {
       // then
       const deliveries = counted(db, "deliveries", noDeliveries);
       expect(deliveries).toEqual({ ...noDeliveries, pending: 15, failed: 2, dead: 1, succeeded: 1 });
-      db.close();
-      const reopened = await createSqliteStore({ path: file });
-      expect(await reopened.deliveryCounts()).toEqual(deliveries);
-      await reopened.close();
+      await expectOnReopen(db, file, (store) => store.deliveryCounts(), deliveries);
     } finally {
       if (db.open) db.close();
     }
