@@ -170,7 +170,6 @@ export function acceptedBatch(stored: StoredEvent): Batch {
   return { ...spec, id: stored.aggregateId, status: "accepted", progress: emptyProgress(spec.total), createdAt: stored.createdAt, details: detailsOf(stored) };
 }
 
-/** The job after `event`; undefined before `job.accepted`. */
 /**
  * A job with every field present (undefined when absent), always in this
  * order; the other fields come from `job.accepted`'s spec, or from a row.
@@ -213,6 +212,7 @@ export function jobOf(
   };
 }
 
+/** The job after `event`; undefined before `job.accepted`. */
 export function evolveJob(current: Job | undefined, stored: StoredEvent): Job | undefined {
   if (stored.aggregateType !== "job") return current;
   const payload = stored.payload as Record<string, any>;

@@ -22,8 +22,9 @@
  * once — as a write rolled back alone always did.
  *
  * The counters the group's writes moved (a {@link CounterTally}) are written
- * at the end of its transaction; what a rolled-back write counted is
- * forgotten with it.
+ * at the end of its transaction. Each transaction starts the tally afresh, so
+ * whatever a rolled-back run counted goes with it, and a write rolled back
+ * alone to its savepoint takes its own counts back.
  */
 import type Sqlite from "better-sqlite3";
 import type { CounterTally } from "./counter-tally.js";
@@ -64,6 +65,7 @@ export function createGroupCommit(db: Sqlite.Database, tally: TransactionTally =
     constructor(readonly error: unknown) {}
   }
   const writeTogether = db.transaction((group: readonly Pending[]): Outcome[] => {
+    tally.undo(0);
     const outcomes = group.map((item) => {
       try {
         return { result: item.run() };
@@ -76,6 +78,7 @@ export function createGroupCommit(db: Sqlite.Database, tally: TransactionTally =
   });
   const inSavepoint = db.transaction((run: () => unknown): unknown => run());
   const writeEachAlone = db.transaction((group: readonly Pending[]): Outcome[] => {
+    tally.undo(0);
     const outcomes = group.map((item) => {
       const mark = tally.mark();
       try {
@@ -93,8 +96,6 @@ export function createGroupCommit(db: Sqlite.Database, tally: TransactionTally =
     try {
       return writeTogether.immediate(group);
     } catch (failed) {
-      // Rolled back: so is everything it counted.
-      tally.undo(0);
       if (!(failed instanceof WriteFailed)) throw failed;
       // A group of one has nothing to keep: its write's error is its outcome.
       if (group.length === 1) return [{ error: failed.error }];
@@ -112,8 +113,7 @@ export function createGroupCommit(db: Sqlite.Database, tally: TransactionTally =
     try {
       outcomes = writeGroup(group);
     } catch (error) {
-      // The group's own BEGIN or COMMIT failed (e.g. SQLITE_BUSY): nothing was written, or counted.
-      tally.undo(0);
+      // The group's own BEGIN or COMMIT failed (e.g. SQLITE_BUSY): nothing was written.
       for (const item of group) item.reject(error);
       return;
     }
