@@ -103,6 +103,8 @@ export interface BatchTimes {
   readonly succeeded: number;
   readonly createdAt: number;
   readonly completedAt: number;
+  /** How long ExecuteBatch took to answer at the client (ms). */
+  readonly answeredInMs: number;
 }
 
 const terminal = new Set(["JOB_STATUS_SUCCEEDED", "JOB_STATUS_PARTIALLY_FAILED", "JOB_STATUS_FAILED", "JOB_STATUS_CANCELLED"]);
@@ -114,7 +116,9 @@ const terminal = new Set(["JOB_STATUS_SUCCEEDED", "JOB_STATUS_PARTIALLY_FAILED",
  */
 export async function runBatch(client: JsonClient, fn: string, size: number, pollMs: number): Promise<BatchTimes> {
   const items = Array.from({ length: size }, (_, n) => ({ operation: { function: fn, input: { n } } }));
+  const sentAt = performance.now();
   const accepted = (await client.post(`${jobService}/ExecuteBatch`, { items })).batch as { id: string };
+  const answeredInMs = performance.now() - sentAt;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, pollMs));
     const batch = (await client.post(`${jobService}/GetBatch`, { id: accepted.id })).batch as Record<string, unknown>;
@@ -126,6 +130,66 @@ export async function runBatch(client: JsonClient, fn: string, size: number, pol
       succeeded: progress.succeeded ?? 0,
       createdAt: Date.parse(batch.createdAt as string),
       completedAt: Date.parse(batch.completedAt as string),
+      answeredInMs,
     };
+  }
+}
+
+/** What bare calls to the sink cost: the baseline of a batch item's webhook call. */
+export interface BareCalls {
+  readonly calls: number;
+  readonly inFlight: number;
+  readonly rate: number;
+  /** CPU (µs) per call of this process, the client. */
+  readonly clientMicros: number;
+  /** CPU (µs) per call of the sink. */
+  readonly sinkMicros: number;
+}
+
+/**
+ * Replays `sample` (a request as the sink received it: its headers and body)
+ * at the sink `calls` times, `inFlight` at a time, through an undici pool
+ * dispatching as the server's caller does — the HTTP half of a batch item
+ * with nothing else around it. The first fifth warms up and is not counted.
+ */
+export async function bareCalls(
+  sink: { readonly url: string; cpuMicros(): number },
+  sample: { readonly headers: Record<string, string>; readonly body: string },
+  inFlight: number,
+  calls: number,
+): Promise<BareCalls> {
+  const url = new URL(sink.url);
+  const { host: _host, connection: _connection, "content-length": _length, "transfer-encoding": _encoding, ...headers } = sample.headers;
+  const pool = new Pool(url.origin, { connections: inFlight, keepAliveTimeout: 60_000 });
+  const call = () =>
+    new Promise<void>((resolve, reject) => {
+      let status = 0;
+      pool.dispatch(
+        { path: url.pathname, method: "POST", headers, body: sample.body },
+        {
+          onConnect() {},
+          onHeaders: (statusCode: number) => ((status = statusCode), true),
+          onData: () => true,
+          onComplete: () => (status >= 200 && status < 300 ? resolve() : reject(new Error(`the bare sink answered ${status}`))),
+          onError: reject,
+        } as never,
+      );
+    });
+  const run = async (count: number) => {
+    let next = 0;
+    const worker = async () => {
+      while (next++ < count) await call();
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+  };
+  try {
+    await run(Math.ceil(calls / 5));
+    const [client, sinkBefore, startedAt] = [process.cpuUsage(), sink.cpuMicros(), performance.now()];
+    await run(calls);
+    const seconds = (performance.now() - startedAt) / 1000;
+    const used = process.cpuUsage(client);
+    return { calls, inFlight, rate: calls / seconds, clientMicros: (used.user + used.system) / calls, sinkMicros: (sink.cpuMicros() - sinkBefore) / calls };
+  } finally {
+    await pool.close();
   }
 }

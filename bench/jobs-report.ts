@@ -2,6 +2,7 @@
 import { cpus } from "node:os";
 import { machineLine } from "./bench-process.js";
 import { type Distribution, ms } from "./delivery-stats.js";
+import type { BareCalls } from "./job-load.js";
 import type { PushOutcome } from "./push-load.js";
 
 /** Goals of issue 4 on the 2-core machine. */
@@ -50,6 +51,10 @@ export interface BatchPhase {
   readonly itemsPerSecond: number;
   /** Each batch's `createdAt → completedAt`. */
   readonly perBatch: Distribution;
+  /** ExecuteBatch response times at the client. */
+  readonly answered: Distribution;
+  /** The baseline: a batch item's webhook call replayed bare at the sink, after the batches. */
+  readonly bare: BareCalls;
   readonly foreignCores: number;
   readonly cpu: CpuShare;
 }
@@ -96,7 +101,7 @@ function batchRow(run: ServerRun & { label: string }): string[] {
   return [
     `| ${run.label} | ${batches.items} | **${Math.round(batches.itemsPerSecond)}** | ${verdict(batches.itemsPerSecond >= goals.itemsPerSecond && batches.allSucceeded)} | ` +
       `${batches.succeeded}${batches.allSucceeded ? "" : " (**not all**)"} | ${ms(batches.perBatch.p50)} / ${ms(batches.perBatch.max)} | ` +
-      `${Math.round(batches.cpu.server)} | ${batches.foreignCores.toFixed(2)} |`,
+      `${ms(batches.answered.p50)} / ${ms(batches.answered.max)} | ${Math.round(batches.cpu.server)} | ${batches.foreignCores.toFixed(2)} |`,
   ];
 }
 
@@ -130,6 +135,23 @@ function cpuRows(run: ServerRun & { label: string }): string[] {
  */
 function jobFloor(run: ServerRun): number {
   return mean(run.echo.map((phase) => phase.cpu.runner + phase.cpu.server)) + run.jobs.cpu.sink;
+}
+
+/** A batch item against its own webhook call replayed bare: what the rest of the item costs the machine. */
+function bareCallLine(run: ServerRun & { label: string }): string[] {
+  const { batches } = run;
+  if (!batches) return [];
+  const { bare } = batches;
+  const call = bare.clientMicros + bare.sinkMicros;
+  const item = total(batches.cpu);
+  const allowed = (cpus().length * 1_000_000) / goals.itemsPerSecond;
+  return [
+    `${run.label}: a batch item's webhook call replayed bare at the sink (${bare.calls} calls, ${bare.inFlight} in flight, undici) cost ` +
+      `${bare.clientMicros.toFixed(1)} µs at the client and ${bare.sinkMicros.toFixed(1)} at the sink, ${Math.round(bare.rate)} calls/s. ` +
+      `A batch item cost the machine ${Math.round(item)} µs, **${(item / call).toFixed(2)}× the bare call**; the rest (the store, the runner, ` +
+      `the hand-over to the call thread) ${Math.round(item - call)} µs. ${goals.itemsPerSecond} items/s on ${cpus().length} cores allows ` +
+      `${Math.round(allowed)} µs per item in all.`,
+  ];
 }
 
 /** The whole block: machine and load, jobs against the echo, where a job's time goes, batches. */
@@ -182,9 +204,11 @@ export function report(options: {
       `**Batches**: ${batches.batches} ExecuteBatches of ${batches.batchSize} items, ${batches.inParallel} at a time, each followed with GetBatch ` +
         `every 50 ms; items/s from the first batch's \`createdAt\` to the last one's \`completedAt\`. Goal ≥ ${goals.itemsPerSecond} items/s.`,
       "",
-      "| server | items | items/s | goal | SUCCEEDED | batch accept → complete p50 / max ms | server CPU µs/item | other cores |",
-      "|---|---:|---:|---|---:|---:|---:|---:|",
+      "| server | items | items/s | goal | SUCCEEDED | batch accept → complete p50 / max ms | ExecuteBatch answered p50 / max ms | server CPU µs/item | other cores |",
+      "|---|---:|---:|---|---:|---:|---:|---:|---:|",
       ...runs.flatMap(batchRow),
+      "",
+      ...runs.flatMap(bareCallLine),
     );
   }
   return lines.join("\n");

@@ -18,7 +18,11 @@
  *    clients, once before and once after the jobs; their mean.
  * 3. Batches: `BENCH_BATCHES` (20) ExecuteBatches of 1,000 items, 4 at a time
  *    (closed loop, GetBatch every 50 ms); items/s from the first batch's
- *    `createdAt` to the last one's `completedAt`.
+ *    `createdAt` to the last one's `completedAt`, and how long ExecuteBatch
+ *    took to answer.
+ * 4. Baseline of a batch item: its webhook call as the sink received it,
+ *    replayed bare at the sink (20,000 calls, 64 in flight, undici from this
+ *    process), with what the call cost this process and the sink.
  *
  * Then the same again on a second server at `SWITCHYARD_JOB_CONCURRENCY=`
  * `BENCH_EXTRA_JOB_CONCURRENCY` (256; 0 leaves it out): with 64 places a job's
@@ -29,7 +33,7 @@ import { readFileSync } from "node:fs";
 import { defaultConfig, loadConfig } from "../server/config.js";
 import { type BenchServer, type CpuMeter, createForeignCpuMeter, startBenchServer, writeResultsBlock } from "./bench-process.js";
 import { distribution } from "./delivery-stats.js";
-import { type JsonClient, createEchoPusher, createJobPusher, createJsonClient, readJobs, runBatch, unfinishedJobs } from "./job-load.js";
+import { type JsonClient, bareCalls, createEchoPusher, createJobPusher, createJsonClient, readJobs, runBatch, unfinishedJobs } from "./job-load.js";
 import { type BatchPhase, type CpuShare, type EchoPhase, type JobPhase, type ServerRun, report } from "./jobs-report.js";
 import { pushAsFastAsPossible } from "./push-load.js";
 import { type Sink, startSink } from "./sink-client.js";
@@ -40,6 +44,9 @@ const clients = 32;
 const batchCount = Number(process.env.BENCH_BATCHES ?? 20);
 const batchSize = 1_000;
 const batchesInParallel = 4;
+/** The server's caller keeps at most 64 connections to one origin. */
+const bareCallsInFlight = 64;
+const bareCallCount = 20_000;
 const extraConcurrency = Number(process.env.BENCH_EXTRA_JOB_CONCURRENCY ?? 256);
 const cpuProfile = process.env.BENCH_CPU_PROF;
 const drainTimeoutMs = 300_000;
@@ -125,6 +132,10 @@ async function batchPhase(server: BenchServer, sink: Sink, client: JsonClient): 
   };
   await Promise.all(Array.from({ length: batchesInParallel }, worker));
   meter.stop();
+  // The baseline: a batch item's webhook call as the sink received it, replayed bare (the server is idle meanwhile).
+  const { sample } = await sink.report();
+  if (!sample) throw new Error("the sink received no call to replay");
+  const bare = await bareCalls(sink, sample, bareCallsInFlight, bareCallCount);
   const items = batches.reduce((sum, batch) => sum + batch.total, 0);
   const first = Math.min(...batches.map((batch) => batch.createdAt));
   const last = Math.max(...batches.map((batch) => batch.completedAt));
@@ -137,6 +148,8 @@ async function batchPhase(server: BenchServer, sink: Sink, client: JsonClient): 
     allSucceeded: batches.every((batch) => batch.status === "JOB_STATUS_SUCCEEDED"),
     itemsPerSecond: (items * 1000) / (last - first),
     perBatch: distribution(batches.map((batch) => batch.completedAt - batch.createdAt)),
+    answered: distribution(batches.map((batch) => batch.answeredInMs)),
+    bare,
     foreignCores: meter.foreignCores(),
     cpu: cpuShare(meter, server, sink, items),
   };
