@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadMigrations, migrate } from "../../server/store/sqlite/migrate.js";
 import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import type { Store } from "../../server/store/store.js";
@@ -61,6 +61,38 @@ describe("SQLite store", () => {
   afterEach(async () => {
     await harness?.cleanup();
     harness = undefined;
+  });
+
+  it("binds every caller's LIMIT behind a unary plus, so that no statement is compiled again at each call", async () => {
+    // SQLite (3.46 and later) reads the value bound to a bare `LIMIT ?` when it plans, and binding any value
+    // there expires the statement: claims and pages were compiled anew on every call (statement-cache.ts).
+    const prepare = Database.prototype.prepare;
+    const prepared = new Set<string>();
+    const spy = vi.spyOn(Database.prototype, "prepare").mockImplementation(function (this: Database.Database, sql: string) {
+      prepared.add(sql);
+      return prepare.call(this, sql);
+    } as typeof prepare);
+    try {
+      const { store } = await fresh();
+      const now = new Date();
+      const lease = { owner: "runner", until: new Date(now.getTime() + 60_000) };
+      const page = { offset: 0, limit: 10, asc: true };
+      await store.claimDueJobs(now, 4, lease);
+      await store.claimDueDeliveries(now, 4, lease);
+      await store.finishedOpenBatches(10);
+      await store.readEventsAfter(ownerA, 0n, {}, 10);
+      await store.listEvents(ownerA, {}, page);
+      await store.listJobs(ownerA, {}, page);
+      await store.listDeliveries(ownerA, {}, page);
+      await store.listTargets(ownerA, { page, sort: "id", filters: [] });
+      await store.listExecutions(ownerA, { page, filters: [] });
+    } finally {
+      spy.mockRestore();
+    }
+
+    const limited = [...prepared].filter((sql) => /\bLIMIT\b/.test(sql) && !/\bLIMIT \d/.test(sql));
+    expect(limited.length).toBeGreaterThanOrEqual(9);
+    expect(limited.filter((sql) => !sql.includes("LIMIT +?"))).toEqual([]);
   });
 
   it("creates the file's directory and opens it in WAL mode with foreign keys on", async () => {

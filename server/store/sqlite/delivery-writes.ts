@@ -11,7 +11,7 @@ import { type DeliveryRow, deliveryColumns, dueFromRow } from "./delivery-rows.j
 import type { SecretBox } from "../secrets/secret-box.js";
 import { type EventRow, eventColumns, eventFromRow } from "./events-queries.js";
 import { whereOwner } from "./paging.js";
-import type { StatementCache } from "./statement-cache.js";
+import { type StatementCache, limitParameter } from "./statement-cache.js";
 
 /** The outbox writes of {@link Store}, synchronous; run each inside a transaction. */
 export interface DeliveryWrites {
@@ -30,7 +30,7 @@ export function createDeliveryWrites(db: Sqlite.Database, statements: StatementC
   const due = db.prepare<[number, number, number], DeliveryRow>(
     `SELECT ${deliveryColumns} FROM deliveries ` +
       "WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) " +
-      "ORDER BY next_attempt_at, rowid LIMIT ?",
+      `ORDER BY next_attempt_at, rowid ${limitParameter}`,
   );
   const takeLease = db.prepare<[string, number, string]>("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?");
   const eventAt = db.prepare<[bigint, string], EventRow>(

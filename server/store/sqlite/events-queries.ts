@@ -5,7 +5,7 @@ import { openEventSecrets } from "../secrets/event-secrets.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { EventFilter, Page, PageQuery } from "../store.js";
 import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
-import type { StatementCache } from "./statement-cache.js";
+import { type StatementCache, limitParameter } from "./statement-cache.js";
 
 /** The event reads of {@link Store}, synchronous. */
 export interface EventQueries {
@@ -67,7 +67,7 @@ export function createEventQueries(
     readEventsAfter(owner, afterPosition, filter, limit) {
       const where = eventWhere(owner, filter);
       const rows = statements(
-        `SELECT ${eventColumns} FROM events WHERE ${where.sql} AND position > ? ORDER BY position ASC LIMIT ?`,
+        `SELECT ${eventColumns} FROM events WHERE ${where.sql} AND position > ? ORDER BY position ASC ${limitParameter}`,
       ).all(...where.params, afterPosition, Math.max(0, Math.trunc(limit))) as EventRow[];
       return rows.map((row) => eventFromRow(row, secrets));
     },

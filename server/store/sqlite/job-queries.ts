@@ -4,6 +4,7 @@ import type { Batch, Job, JobStatus } from "../../domain/job.js";
 import type { JobFilter, Page, PageQuery } from "../store.js";
 import { type BatchRow, type JobRow, batchColumns, batchFromRow, jobColumns, jobFromRow } from "./job-rows.js";
 import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
+import { limitParameter } from "./statement-cache.js";
 
 /** The job and batch reads of {@link JobStore}, synchronous. */
 export interface JobQueries {
@@ -35,7 +36,7 @@ export function createJobQueries(db: Sqlite.Database, readPage: PageReader): Job
   // Spelled as in the partial index `batches_open`.
   const finishedOpen = db.prepare<[number], BatchRow>(
     `SELECT ${batchColumns} FROM batches WHERE status IN ('accepted', 'running') ` +
-      "AND pending = 0 AND running = 0 AND total > 0 ORDER BY created_at LIMIT ?",
+      `AND pending = 0 AND running = 0 AND total > 0 ORDER BY created_at ${limitParameter}`,
   );
   // Kept by the store as it writes (counter-tally.ts; migration 0011 made the table): counting the table itself takes ~0.2 s per million rows.
   const countByStatus = db.prepare<[], { status: JobStatus; count: bigint }>(

@@ -9,6 +9,7 @@ import type Sqlite from "better-sqlite3";
 import type { DeliveryLease } from "../../domain/delivery.js";
 import type { Job } from "../../domain/job.js";
 import { type JobRow, jobColumns, jobFromRow } from "./job-rows.js";
+import { limitParameter } from "./statement-cache.js";
 
 /** The lease writes of {@link JobStore}, synchronous; run each inside a transaction. */
 export interface JobWrites {
@@ -26,7 +27,7 @@ export function createJobWrites(db: Sqlite.Database): JobWrites {
   const due = db.prepare<[number, number, number], JobRow & { readonly rowid: bigint }>(
     `SELECT rowid, ${jobColumns} FROM jobs ` +
       "WHERE status IN ('accepted', 'running') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) " +
-      "ORDER BY next_attempt_at, rowid LIMIT ?",
+      `ORDER BY next_attempt_at, rowid ${limitParameter}`,
   );
   const takeLease = db.prepare<[string, number, bigint]>("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE rowid = ?");
   const renew = db

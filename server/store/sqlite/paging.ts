@@ -5,7 +5,7 @@
 import type Sqlite from "better-sqlite3";
 import type { SqlValue } from "../projections/statement.js";
 import type { Page, PageQuery } from "../store.js";
-import type { StatementCache } from "./statement-cache.js";
+import { type StatementCache, limitParameter } from "./statement-cache.js";
 
 /** A WHERE clause (without the keyword) and its parameters. */
 export interface Where {
@@ -52,7 +52,7 @@ export function createPageReader(db: Sqlite.Database, statements: StatementCache
   const inSnapshot = db.transaction((read: () => unknown) => read());
   return <Row, Item>(source: PageSource, page: PageQuery, toItem: (row: Row) => Item): Page<Item> => {
     const { columns, from, where, orderBy } = source;
-    const select = statements(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`);
+    const select = statements(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${orderBy} ${limitParameter} OFFSET ?`);
     const count = statements(`SELECT count(*) FROM ${from} WHERE ${where.sql}`).pluck();
     const limit = Math.max(0, Math.trunc(page.limit));
     const offset = Math.max(0, Math.trunc(page.offset));
