@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadMigrations, migrate } from "../../server/store/sqlite/migrate.js";
 import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
+import { rowReader } from "../../server/store/sqlite/statement-cache.js";
 import type { Store } from "../../server/store/store.js";
 import { type AppliedMigration, type StoreHarness, describeStoreContract } from "./store-contract.js";
 import { addTarget, appendEvents, orderEvent, ownerA, rejectionOf, targetSpec } from "./fixtures.js";
@@ -61,6 +62,13 @@ describe("SQLite store", () => {
   afterEach(async () => {
     await harness?.cleanup();
     harness = undefined;
+  });
+
+  it("reads rows read as arrays into objects keyed by their columns, qualified or not, and compiles nothing but column names", () => {
+    const read = rowReader<{ id: string; created_at: bigint; state: null }>("id, e.created_at,state");
+    expect(read(["a", 5n, null])).toEqual({ id: "a", created_at: 5n, state: null });
+    expect(() => rowReader("id, name); globalThis.hacked = (1")).toThrow(/not a column name/);
+    expect(() => rowReader("id, count(*)")).toThrow(/not a column name/);
   });
 
   it("binds every caller's LIMIT behind a unary plus, so that no statement is compiled again at each call", async () => {

@@ -9,7 +9,7 @@ import type Sqlite from "better-sqlite3";
 import type { DeliveryLease } from "../../domain/delivery.js";
 import type { Job } from "../../domain/job.js";
 import { type JobRow, jobColumns, jobFromRow } from "./job-rows.js";
-import { limitParameter } from "./statement-cache.js";
+import { limitParameter, rowReader } from "./statement-cache.js";
 
 /** The lease writes of {@link JobStore}, synchronous; run each inside a transaction. */
 export interface JobWrites {
@@ -24,11 +24,14 @@ export interface JobWrites {
 export function createJobWrites(db: Sqlite.Database): JobWrites {
   // `status IN (…)` spelled as in the partial index `jobs_claimable`, so SQLite can use it. A running
   // job is due as soon as its lease has ended: its process died or let it go.
-  const due = db.prepare<[number, number, number], JobRow & { readonly rowid: bigint }>(
-    `SELECT rowid, ${jobColumns} FROM jobs ` +
-      "WHERE status IN ('accepted', 'running') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) " +
-      `ORDER BY next_attempt_at, rowid ${limitParameter}`,
-  );
+  const due = db
+    .prepare<[number, number, number], unknown[]>(
+      `SELECT rowid, ${jobColumns} FROM jobs ` +
+        "WHERE status IN ('accepted', 'running') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) " +
+        `ORDER BY next_attempt_at, rowid ${limitParameter}`,
+    )
+    .raw(true);
+  const dueRow = rowReader<JobRow & { readonly rowid: bigint }>(`rowid, ${jobColumns}`);
   const takeLease = db.prepare<[string, number, bigint]>("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE rowid = ?");
   const renew = db
     .prepare<[number, string, string], string>(
@@ -44,7 +47,8 @@ export function createJobWrites(db: Sqlite.Database): JobWrites {
     claimDue(now, limit, lease) {
       const at = now.getTime();
       const until = lease.until.getTime();
-      return due.all(at, at, Math.max(0, Math.trunc(limit))).map((row) => {
+      return due.all(at, at, Math.max(0, Math.trunc(limit))).map((values) => {
+        const row = dueRow(values);
         takeLease.run(lease.owner, until, row.rowid);
         return jobFromRow(row);
       });
