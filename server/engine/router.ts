@@ -51,9 +51,18 @@ interface OwnerIndex {
   readonly executions: Map<ConditionKey, Execution>;
   /** Resolved lists by key; cleared whenever a target or execution of the owner changes. */
   readonly resolved: Map<ConditionKey, readonly Target[]>;
+  /**
+   * Whether any execution has an event condition; undefined until asked after
+   * a change. Every event the owner's jobs append is looked up, and most
+   * owners bind functions and RPCs only: they skip building the event's
+   * candidate keys.
+   */
+  hasEventExecutions?: boolean;
 }
 
 const none: readonly Target[] = Object.freeze([]);
+/** What every event condition's key starts with (`conditionKey`). */
+const eventKeyPrefix = "event:";
 
 /** Loads the router from `store` and starts following it. */
 export async function createRouter(store: Store, options: RouterOptions = {}): Promise<Router> {
@@ -70,6 +79,7 @@ export async function createRouter(store: Store, options: RouterOptions = {}): P
     if (event.aggregateType !== "target" && event.aggregateType !== "execution") return;
     const index = indexOf(event.resourceOwner);
     index.resolved.clear();
+    index.hasEventExecutions = undefined;
     if (event.aggregateType === "target") {
       const next = evolveTarget(index.targets.get(event.aggregateId), event);
       if (next) index.targets.set(event.aggregateId, next);
@@ -123,6 +133,19 @@ export async function createRouter(store: Store, options: RouterOptions = {}): P
     return index && index.executions.size > 0 ? index : undefined;
   };
 
+  const hasEventExecutions = (index: OwnerIndex): boolean => {
+    if (index.hasEventExecutions === undefined) {
+      index.hasEventExecutions = false;
+      for (const key of index.executions.keys()) {
+        if (key.startsWith(eventKeyPrefix)) {
+          index.hasEventExecutions = true;
+          break;
+        }
+      }
+    }
+    return index.hasEventExecutions;
+  };
+
   const firstMatch = (index: OwnerIndex, candidates: readonly ConditionKey[]): readonly Target[] | undefined => {
     const key = candidates.find((candidate) => index.executions.has(candidate));
     return key === undefined ? undefined : resolve(index, key);
@@ -138,7 +161,8 @@ export async function createRouter(store: Store, options: RouterOptions = {}): P
     },
     eventTargets(owner, eventType) {
       const index = withExecutions(owner);
-      return (index && firstMatch(index, eventCandidateKeys(eventType))) ?? none;
+      if (!index || !hasEventExecutions(index)) return none;
+      return firstMatch(index, eventCandidateKeys(eventType)) ?? none;
     },
     functionTargets(owner, name) {
       const index = withExecutions(owner);

@@ -95,6 +95,21 @@ describe("router", () => {
     expect(names(router.eventTargets("alice", "jobs.created"))).toEqual(["all"]);
   });
 
+  it("follows an owner's first event execution and its last one's removal, beside function executions", async () => {
+    const [fn, events] = [await newTarget("fn"), await newTarget("events")];
+    await executions.setExecution(alice, { type: "function", scope: "name", name: "run" }, [target(fn)]);
+    expect(router.eventTargets("alice", "job.succeeded")).toEqual([]);
+
+    const group = { type: "event", scope: "group", name: "job" } as const;
+    await executions.setExecution(alice, group, [target(events)]);
+    expect(names(router.eventTargets("alice", "job.succeeded"))).toEqual(["events"]);
+    expect(router.eventTargets("alice", "target.added")).toEqual([]);
+
+    await executions.deleteExecution(alice, group);
+    expect(router.eventTargets("alice", "job.succeeded")).toEqual([]);
+    expect(names(router.functionTargets("alice", "run"))).toEqual(["fn"]);
+  });
+
   it("expands includes in order and follows changes of the included execution at once", async () => {
     const [a, b, c] = [await newTarget("a"), await newTarget("b"), await newTarget("c")];
     const enrich = { type: "function", scope: "name", name: "enrich" } as const;
