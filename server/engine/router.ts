@@ -7,7 +7,8 @@
  * RPC: never a stale cache.
  *
  * Lookups are a handful of map reads (O(1) in the number of executions); an
- * owner without executions costs one map miss.
+ * owner without executions costs one map miss, and one without event
+ * executions answers an event without building its candidate keys.
  */
 import type { Logger } from "pino";
 import {
