@@ -50,16 +50,16 @@ export type PageReader = <Row, Item>(source: PageSource, page: PageQuery, toItem
 /** A page reader over `db`; page and total come from one read transaction, so they agree. */
 export function createPageReader(db: Sqlite.Database, statements: StatementCache): PageReader {
   const inSnapshot = db.transaction((read: () => unknown) => read());
-  /** Rows are read as arrays (see {@link rowReader}), by the column list. */
+  /** Rows are read as arrays (see {@link rowReader}); a reader per column list. */
   const readers = new Map<string, (values: readonly unknown[]) => unknown>();
+  const readerOf = (columns: string) => {
+    let reader = readers.get(columns);
+    if (!reader) readers.set(columns, (reader = rowReader(columns)));
+    return reader;
+  };
   return <Row, Item>(source: PageSource, page: PageQuery, toItem: (row: Row) => Item): Page<Item> => {
     const { columns, from, where, orderBy } = source;
-    let reader = readers.get(columns);
-    if (!reader) {
-      reader = rowReader<Row>(columns);
-      readers.set(columns, reader);
-    }
-    const rowOf = reader as (values: readonly unknown[]) => Row;
+    const rowOf = readerOf(columns) as (values: readonly unknown[]) => Row;
     const select = statements(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${orderBy} ${limitParameter} OFFSET ?`).raw(true);
     const count = statements(`SELECT count(*) FROM ${from} WHERE ${where.sql}`).pluck();
     const limit = Math.max(0, Math.trunc(page.limit));
