@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadMigrations, migrate } from "../../server/store/sqlite/migrate.js";
 import { createSqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { rowReader } from "../../server/store/sqlite/statement-cache.js";
+import { objectRows } from "../../server/store/sqlite/statement-cache.js";
 import type { Store } from "../../server/store/store.js";
 import { type AppliedMigration, type StoreHarness, describeStoreContract } from "./store-contract.js";
 import { addTarget, appendEvents, orderEvent, ownerA, rejectionOf, targetSpec } from "./fixtures.js";
@@ -65,9 +65,19 @@ describe("SQLite store", () => {
   });
 
   it("reads rows read as arrays into objects keyed by their columns, in order, a table's qualifier dropped", () => {
-    const read = rowReader<{ id: string; created_at: bigint; state: null }>("id, e.created_at,state");
-    expect(read(["a", 5n, null])).toEqual({ id: "a", created_at: 5n, state: null });
-    expect(Object.keys(read(["b", 6n, null]))).toEqual(["id", "created_at", "state"]);
+    const db = new Database(":memory:");
+    try {
+      db.defaultSafeIntegers(true);
+      db.exec("CREATE TABLE t (id TEXT, created_at INTEGER, state TEXT); INSERT INTO t VALUES ('a', 5, NULL), ('b', 6, NULL)");
+      const statement = db.prepare("SELECT id, e.created_at, state FROM t e WHERE id = ?");
+      const read = objectRows<[string], { id: string; created_at: bigint; state: null }>(statement);
+      expect(read.get("a")).toEqual({ id: "a", created_at: 5n, state: null });
+      expect(Object.keys(read.all("b")[0]!)).toEqual(["id", "created_at", "state"]);
+      expect(read.get("c")).toBeUndefined();
+      expect(objectRows(statement)).toBe(read);
+    } finally {
+      db.close();
+    }
   });
 
   it("binds every caller's LIMIT behind a unary plus, so that no statement is compiled again at each call", async () => {

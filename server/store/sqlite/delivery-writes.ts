@@ -11,7 +11,7 @@ import { type DeliveryRow, deliveryColumns, dueFromRow } from "./delivery-rows.j
 import type { SecretBox } from "../secrets/secret-box.js";
 import { type EventRow, eventColumns, eventFromRow } from "./events-queries.js";
 import { whereOwner } from "./paging.js";
-import { type StatementCache, limitParameter, rowReader } from "./statement-cache.js";
+import { type StatementCache, limitParameter, objectRows } from "./statement-cache.js";
 
 /** The outbox writes of {@link Store}, synchronous; run each inside a transaction. */
 export interface DeliveryWrites {
@@ -27,14 +27,13 @@ const schedulable: ReadonlySet<DeliveryStatus> = new Set(["pending", "failed"]);
 /** Outbox writes over `db`; `secrets` opens the events of claimed deliveries. */
 export function createDeliveryWrites(db: Sqlite.Database, statements: StatementCache, secrets: SecretBox): DeliveryWrites {
   // `status IN (…)` spelled as in the partial index `deliveries_due`, so SQLite can use it.
-  const due = db
-    .prepare<[number, number, number], unknown[]>(
+  const due = objectRows<[number, number, number], DeliveryRow>(
+    db.prepare(
       `SELECT ${deliveryColumns} FROM deliveries ` +
         "WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) " +
         `ORDER BY next_attempt_at, rowid ${limitParameter}`,
-    )
-    .raw(true);
-  const dueRow = rowReader<DeliveryRow>(deliveryColumns);
+    ),
+  );
   const takeLease = db.prepare<[string, number, string]>("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?");
   const eventAt = db.prepare<[bigint, string], EventRow>(
     `SELECT ${eventColumns} FROM events WHERE position = ? AND resource_owner = ?`,
@@ -61,8 +60,7 @@ export function createDeliveryWrites(db: Sqlite.Database, statements: StatementC
     claimDue(now, limit, lease) {
       const at = now.getTime();
       const until = lease.until.getTime();
-      return due.all(at, at, Math.max(0, Math.trunc(limit))).map((values) => {
-        const row = dueRow(values);
+      return due.all(at, at, Math.max(0, Math.trunc(limit))).map((row) => {
         takeLease.run(lease.owner, until, row.id);
         const leased: DeliveryRow = { ...row, lease_owner: lease.owner, lease_until: BigInt(until) };
         const event = row.event_position === null ? undefined : eventAt.get(row.event_position, row.resource_owner);

@@ -5,7 +5,7 @@ import { openEventSecrets } from "../secrets/event-secrets.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { EventFilter, Page, PageQuery } from "../store.js";
 import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
-import { type StatementCache, limitParameter, rowReader } from "./statement-cache.js";
+import { type StatementCache, limitParameter, objectRows } from "./statement-cache.js";
 
 /** The event reads of {@link Store}, synchronous. */
 export interface EventQueries {
@@ -46,7 +46,6 @@ export function createEventQueries(
     )
     .pluck();
   const lastPosition = db.prepare<[], bigint>("SELECT coalesce(max(position), 0) FROM events").pluck();
-  const eventRow = rowReader<EventRow>(eventColumns);
   const byPosition = db.prepare<[string, bigint], EventRow>(
     `SELECT ${eventColumns} FROM events WHERE resource_owner = ? AND position = ?`,
   );
@@ -67,12 +66,10 @@ export function createEventQueries(
       ),
     readEventsAfter(owner, afterPosition, filter, limit) {
       const where = eventWhere(owner, filter);
-      const rows = statements(
-        `SELECT ${eventColumns} FROM events WHERE ${where.sql} AND position > ? ORDER BY position ASC ${limitParameter}`,
-      )
-        .raw(true)
-        .all(...where.params, afterPosition, Math.max(0, Math.trunc(limit))) as unknown[][];
-      return rows.map((values) => eventFromRow(eventRow(values), secrets));
+      const rows = objectRows<unknown[], EventRow>(
+        statements(`SELECT ${eventColumns} FROM events WHERE ${where.sql} AND position > ? ORDER BY position ASC ${limitParameter}`),
+      ).all(...where.params, afterPosition, Math.max(0, Math.trunc(limit)));
+      return rows.map((row) => eventFromRow(row, secrets));
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Batch, Job, JobStatus } from "../../domain/job.js";
 import type { JobFilter, Page, PageQuery } from "../store.js";
 import { type BatchRow, type JobRow, batchColumns, batchFromRow, jobColumns, jobFromRow } from "./job-rows.js";
 import { type PageReader, type Where, direction, jsonList, whereOwner } from "./paging.js";
-import { limitParameter, rowReader } from "./statement-cache.js";
+import { limitParameter, objectRows } from "./statement-cache.js";
 
 /** The job and batch reads of {@link JobStore}, synchronous. */
 export interface JobQueries {
@@ -18,12 +18,10 @@ export interface JobQueries {
 
 /** Job and batch reads over `db`. */
 export function createJobQueries(db: Sqlite.Database, readPage: PageReader): JobQueries {
-  const jobRow = rowReader<JobRow>(jobColumns);
-  const batchRow = rowReader<BatchRow>(batchColumns);
-  const jobById = db.prepare<[string, string], unknown[]>(`SELECT ${jobColumns} FROM jobs WHERE resource_owner = ? AND id = ?`).raw(true);
-  const batchById = db
-    .prepare<[string, string], unknown[]>(`SELECT ${batchColumns} FROM batches WHERE resource_owner = ? AND id = ?`)
-    .raw(true);
+  const jobById = objectRows<[string, string], JobRow>(db.prepare(`SELECT ${jobColumns} FROM jobs WHERE resource_owner = ? AND id = ?`));
+  const batchById = objectRows<[string, string], BatchRow>(
+    db.prepare(`SELECT ${batchColumns} FROM batches WHERE resource_owner = ? AND id = ?`),
+  );
   // `status IN (…)` spelled as in the partial index `jobs_claimable`, so SQLite can use it.
   const firstUnleasedDue = db
     .prepare<[], bigint>(
@@ -36,12 +34,12 @@ export function createJobQueries(db: Sqlite.Database, readPage: PageReader): Job
     .prepare<[], bigint | null>("SELECT min(max(next_attempt_at, lease_until)) FROM jobs WHERE lease_owner IS NOT NULL")
     .pluck();
   // Spelled as in the partial index `batches_open`.
-  const finishedOpen = db
-    .prepare<[number], unknown[]>(
+  const finishedOpen = objectRows<[number], BatchRow>(
+    db.prepare(
       `SELECT ${batchColumns} FROM batches WHERE status IN ('accepted', 'running') ` +
         `AND pending = 0 AND running = 0 AND total > 0 ORDER BY created_at ${limitParameter}`,
-    )
-    .raw(true);
+    ),
+  );
   // Kept by the store as it writes (counter-tally.ts; migration 0011 made the table): counting the table itself takes ~0.2 s per million rows.
   const countByStatus = db.prepare<[], { status: JobStatus; count: bigint }>(
     "SELECT status, count FROM status_counts WHERE table_name = 'jobs'",
@@ -55,8 +53,8 @@ export function createJobQueries(db: Sqlite.Database, readPage: PageReader): Job
 
   return {
     getJob(owner, id) {
-      const values = jobById.get(owner, id);
-      return values === undefined ? undefined : jobFromRow(jobRow(values));
+      const row = jobById.get(owner, id);
+      return row === undefined ? undefined : jobFromRow(row);
     },
     listJobs(owner, filter, page) {
       const order = direction(page.asc);
@@ -72,11 +70,11 @@ export function createJobQueries(db: Sqlite.Database, readPage: PageReader): Job
       );
     },
     getBatch(owner, id) {
-      const values = batchById.get(owner, id);
-      return values === undefined ? undefined : batchFromRow(batchRow(values));
+      const row = batchById.get(owner, id);
+      return row === undefined ? undefined : batchFromRow(row);
     },
     nextDueAt: () => earliestDue(),
-    finishedOpenBatches: (limit) => finishedOpen.all(Math.max(0, Math.trunc(limit))).map((values) => batchFromRow(batchRow(values))),
+    finishedOpenBatches: (limit) => finishedOpen.all(Math.max(0, Math.trunc(limit))).map(batchFromRow),
     counts() {
       const counts: Record<JobStatus, number> = { accepted: 0, running: 0, succeeded: 0, partially_failed: 0, failed: 0, cancelled: 0 };
       for (const row of countByStatus.all()) counts[row.status] = Number(row.count);

@@ -9,7 +9,7 @@ import type Sqlite from "better-sqlite3";
 import type { DeliveryLease } from "../../domain/delivery.js";
 import type { Job } from "../../domain/job.js";
 import { type JobRow, jobColumns, jobFromRow } from "./job-rows.js";
-import { limitParameter, rowReader } from "./statement-cache.js";
+import { limitParameter, objectRows } from "./statement-cache.js";
 
 /** The lease writes of {@link JobStore}, synchronous; run each inside a transaction. */
 export interface JobWrites {
@@ -24,14 +24,13 @@ export interface JobWrites {
 export function createJobWrites(db: Sqlite.Database): JobWrites {
   // `status IN (…)` spelled as in the partial index `jobs_claimable`, so SQLite can use it. A running
   // job is due as soon as its lease has ended: its process died or let it go.
-  const due = db
-    .prepare<[number, number, number], unknown[]>(
+  const due = objectRows<[number, number, number], JobRow & { readonly rowid: bigint }>(
+    db.prepare(
       `SELECT rowid, ${jobColumns} FROM jobs ` +
         "WHERE status IN ('accepted', 'running') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) " +
         `ORDER BY next_attempt_at, rowid ${limitParameter}`,
-    )
-    .raw(true);
-  const dueRow = rowReader<JobRow & { readonly rowid: bigint }>(`rowid, ${jobColumns}`);
+    ),
+  );
   const takeLease = db.prepare<[string, number, bigint]>("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE rowid = ?");
   const renew = db
     .prepare<[number, string, string], string>(
@@ -47,8 +46,7 @@ export function createJobWrites(db: Sqlite.Database): JobWrites {
     claimDue(now, limit, lease) {
       const at = now.getTime();
       const until = lease.until.getTime();
-      return due.all(at, at, Math.max(0, Math.trunc(limit))).map((values) => {
-        const row = dueRow(values);
+      return due.all(at, at, Math.max(0, Math.trunc(limit))).map((row) => {
         takeLease.run(lease.owner, until, row.rowid);
         return jobFromRow(row);
       });

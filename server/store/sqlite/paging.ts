@@ -5,7 +5,7 @@
 import type Sqlite from "better-sqlite3";
 import type { SqlValue } from "../projections/statement.js";
 import type { Page, PageQuery } from "../store.js";
-import { type StatementCache, limitParameter, rowReader } from "./statement-cache.js";
+import { type StatementCache, limitParameter, objectRows } from "./statement-cache.js";
 
 /** A WHERE clause (without the keyword) and its parameters. */
 export interface Where {
@@ -50,22 +50,16 @@ export type PageReader = <Row, Item>(source: PageSource, page: PageQuery, toItem
 /** A page reader over `db`; page and total come from one read transaction, so they agree. */
 export function createPageReader(db: Sqlite.Database, statements: StatementCache): PageReader {
   const inSnapshot = db.transaction((read: () => unknown) => read());
-  /** Rows are read as arrays (see {@link rowReader}); a reader per column list. */
-  const readers = new Map<string, (values: readonly unknown[]) => unknown>();
-  const readerOf = (columns: string) => {
-    let reader = readers.get(columns);
-    if (!reader) readers.set(columns, (reader = rowReader(columns)));
-    return reader;
-  };
   return <Row, Item>(source: PageSource, page: PageQuery, toItem: (row: Row) => Item): Page<Item> => {
     const { columns, from, where, orderBy } = source;
-    const rowOf = readerOf(columns) as (values: readonly unknown[]) => Row;
-    const select = statements(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${orderBy} ${limitParameter} OFFSET ?`).raw(true);
+    const select = objectRows<unknown[], Row>(
+      statements(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${orderBy} ${limitParameter} OFFSET ?`),
+    );
     const count = statements(`SELECT count(*) FROM ${from} WHERE ${where.sql}`).pluck();
     const limit = Math.max(0, Math.trunc(page.limit));
     const offset = Math.max(0, Math.trunc(page.offset));
     return inSnapshot.deferred(() => ({
-      items: (select.all(...where.params, limit, offset) as unknown[][]).map((values) => toItem(rowOf(values))),
+      items: select.all(...where.params, limit, offset).map(toItem),
       total: Number(count.get(...where.params)),
     })) as Page<Item>;
   };
