@@ -6,11 +6,12 @@
 import { connect as connectHttp2 } from "node:http2";
 import { gzipSync } from "node:zlib";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type MessageInitShape, create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { SetExecutionRequestSchema } from "../../gen/switchyard/v1/execution_pb.js";
+import { ListBatchItemsRequestSchema } from "../../gen/switchyard/v1/job_pb.js";
 import type { CreateTargetRequestSchema } from "../../gen/switchyard/v1/target_pb.js";
 import { type JsonReply, bearer, connectErrorOf, createGrpcWebClients, devToken, postJson } from "../support/clients.js";
 import { useServer } from "../support/use-server.js";
@@ -135,6 +136,41 @@ describe("invalid input", () => {
     const described = badRequest?.fieldViolations.map((v) => ({ field: v.field, description: v.description }));
     expect(described).toContainEqual({ field, description: violation.message });
     expect(error.rawMessage).toContain(field);
+  });
+});
+
+describe("many violations", () => {
+  const manyStatuses = { batchId: "b", statuses: Array.from({ length: 2_000 }, () => 120) };
+
+  it("names the first 100 of 2,001 violations and counts them all in the message", async () => {
+    // when
+    const error = await connectErrorOf(createGrpcWebClients(server.baseUrl).jobs.listBatchItems(manyStatuses));
+
+    // then
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.findDetails(ViolationsSchema)[0]?.violations).toHaveLength(100);
+    expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations).toHaveLength(100);
+    expect(error.rawMessage).toMatch(/and 2000 more violations$/);
+  });
+
+  it("answers them over gRPC in trailers it can send, and the connection serves the next call", async () => {
+    // given
+    const session = openGrpcSession(server.baseUrl);
+    try {
+      const body = toBinary(ListBatchItemsRequestSchema, create(ListBatchItemsRequestSchema, manyStatuses));
+
+      // when
+      const rejected = await grpcCall(session, "switchyard.v1.JobService/ListBatchItems", frame(body), { streaming: false });
+      const next = await grpcCall(session, "grpc.health.v1.Health/Check", frame(new Uint8Array()), { streaming: false });
+
+      // then
+      expect(rejected.broken, rejected.message).toBeUndefined();
+      expect(rejected.code).toBe(Code.InvalidArgument);
+      expect(next.broken, next.message).toBeUndefined();
+      expect(next.code).toBeUndefined();
+    } finally {
+      session.close();
+    }
   });
 });
 

@@ -8,7 +8,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import { type Violation, type Violations, ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { type ErrorKind, SwitchyardError } from "../../domain/errors.js";
 import { requestContextKey } from "../context.js";
@@ -87,10 +87,20 @@ function internalMessage(requestId: string | undefined): string {
   return requestId ? `internal error (request id ${requestId})` : "internal error";
 }
 
-/** Adds a google.rpc.BadRequest beside protovalidate's Violations, once. */
+/**
+ * Most violations an error carries. protovalidate reports one per bad item of
+ * a list, so a request with thousands of them made details of hundreds of
+ * KiB: over gRPC they travel in the trailers, which HTTP/2 could not send,
+ * and Node then closed the client's whole connection. The message still
+ * counts them all ("…, and 2000 more violations").
+ */
+export const maxReportedViolations = 100;
+
+/** Adds a google.rpc.BadRequest beside protovalidate's Violations, once; both keep the first {@link maxReportedViolations}. */
 function withFieldViolations(error: ConnectError): ConnectError {
-  const [violations] = error.findDetails(ViolationsSchema);
-  if (!violations || error.findDetails(BadRequestSchema).length > 0) return error;
+  const [all] = error.findDetails(ViolationsSchema);
+  if (!all || error.findDetails(BadRequestSchema).length > 0) return error;
+  const violations = all.violations.length > maxReportedViolations ? truncateViolations(error, all.violations) : all;
   const badRequest = create(BadRequestSchema, {
     fieldViolations: violations.violations.map((violation) => ({
       field: (violation.field?.elements ?? [])
@@ -103,6 +113,14 @@ function withFieldViolations(error: ConnectError): ConnectError {
   });
   error.details.push({ desc: BadRequestSchema, value: badRequest });
   return error;
+}
+
+/** Replaces `error`'s Violations detail with its first {@link maxReportedViolations}; answers them. */
+function truncateViolations(error: ConnectError, violations: readonly Violation[]): Violations {
+  const kept = create(ViolationsSchema, { violations: violations.slice(0, maxReportedViolations) });
+  const index = error.details.findIndex((detail) => ("desc" in detail ? detail.desc.typeName : detail.type) === ViolationsSchema.typeName);
+  error.details[index] = { desc: ViolationsSchema, value: kept };
+  return kept;
 }
 
 function reasonOf(error: ConnectError): string | undefined {
